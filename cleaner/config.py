@@ -1,0 +1,158 @@
+"""Configuration: frozen dataclasses and their loading from TOML.
+
+Config is inert data. Anything that can be derived from it (LSH bands and rows from
+a similarity threshold, compiled rule sets from profile files) is derived by the
+stage that uses it, with its own tests.
+
+A config file mirrors these classes, one table per stage::
+
+    [ingest.fields]
+    text = ["text", "body"]
+
+    [extract]
+    source_by_dir = { "dawn" = "Dawn" }
+
+    [dedup]
+    threshold = 0.8
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints
+
+from cleaner.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMap:
+    """Which record fields (JSON keys, CSV / Parquet columns) hold what; first match wins."""
+
+    text: tuple[str, ...] = ("text", "body", "content", "article", "story")
+    title: tuple[str, ...] = ("title", "headline")
+    url: tuple[str, ...] = ("url", "link")
+    published: tuple[str, ...] = ("date", "published", "published_at", "pubdate")
+    source: tuple[str, ...] = ("source", "site", "publisher")
+    byline: tuple[str, ...] = ("author", "byline")
+    language: tuple[str, ...] = ("language", "lang")
+
+
+@dataclass(frozen=True, slots=True)
+class IngestConfig:
+    fields: FieldMap = field(default_factory=FieldMap)
+    # A single text record larger than this is quarantined rather than parsed:
+    # no real news story is 50 MB, and line rules on it would stall the night.
+    max_record_bytes: int = 50_000_000
+    # Glob patterns (relative to RAW) to skip, e.g. editor backups.
+    exclude: tuple[str, ...] = ("**/.*", "**/*~")
+
+
+@dataclass(frozen=True, slots=True)
+class SplitConfig:
+    enabled: bool = True
+    # A candidate story shorter than this many non-blank lines is glued back to its
+    # neighbour: a lone subhead must never become a story of its own.
+    min_story_lines: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class NormaliseConfig:
+    # Extra folders of publisher profiles (*.toml), searched after the bundled ones.
+    profile_dirs: tuple[str, ...] = ()
+    # Off by default: a line recurring across a batch is only a *candidate*; users
+    # review `cleaner cruft` output before trusting it to delete text unattended.
+    strip_learned_cruft: bool = False
+    # A wildcarded line seen in at least this many stories of one source is cruft.
+    learned_min_stories: int = 5
+    # Find the article span inside whole-page dumps (navigation, comments, footers).
+    page_dumps: bool = True
+    # Re-join paragraphs hard-wrapped at a fixed width.
+    rejoin_wrapped: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractConfig:
+    # Source (publisher) per input sub-folder of RAW, used when the record names none.
+    source_by_dir: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    # Pairs verified at or above this similarity are near-duplicates.
+    threshold: float = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class ValidateConfig:
+    # Folder of great-expectations suites (JSON), relative to the working directory.
+    suite_dir: str = "expectations"
+    # `cleaner validate` exits 1 when the share of rejected records exceeds this.
+    max_reject_rate: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    # Pin the run id (and with it every timestamp written) for reproducible tests;
+    # None means "derive from the clock at start".
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    normalise: NormaliseConfig = field(default_factory=NormaliseConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    validate: ValidateConfig = field(default_factory=ValidateConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+T = TypeVar("T")
+
+
+def load_config(path: Path | None) -> Config:
+    """Read a TOML config file; ``None`` gives the defaults.
+
+    Unknown keys are an error, not silently ignored: a typo in a nightly job's
+    config must not quietly change what gets cleaned.
+    """
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    return build(Config, data, "config")
+
+
+def build(cls: type[T], data: Any, where: str) -> T:
+    """Build dataclass ``cls`` from nested TOML ``data``, checking keys and types.
+
+    >>> build(DedupConfig, {"threshold": 0.9}, "dedup").threshold
+    0.9
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a table, got {type(data).__name__}")
+    assert is_dataclass(cls)
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {sorted(known)}")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        hint = hints[name]
+        if is_dataclass(hint):
+            kwargs[name] = build(hint, value, f"{where}.{name}")  # type: ignore[arg-type]
+        elif getattr(hint, "__origin__", None) is tuple:
+            if not isinstance(value, list):
+                raise ConfigError(f"{where}.{name}: expected a list")
+            kwargs[name] = tuple(value)
+        else:
+            kwargs[name] = value
+    return cls(**kwargs)

@@ -85,11 +85,39 @@ class DedupConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DriftConfig:
+    # Compare tonight with at most this many earlier runs: two weeks of nightly runs
+    # is long enough to know a source's usual volume, short enough to follow a real change.
+    history: int = 14
+    # Say nothing until this many earlier runs exist: one earlier night is an anecdote.
+    min_history: int = 3
+    # Stories per source: flag below usual * low or above usual * high ...
+    stories_low: float = 0.5
+    stories_high: float = 3.0
+    # ... and only when the difference is at least this many stories, so a source
+    # that usually sends 3 stories and sends 1 tonight is not an alarm.
+    stories_min_change: int = 10
+    # Reject rate and missing-date rate: flag a move of this many points (0.2 = 20 %).
+    rate_change: float = 0.2
+    # Cruft lines removed per story: flag a move of at least this many lines per story
+    # (a changed page template shows up as several new lines per story at once).
+    cruft_change: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
 class ValidateConfig:
-    # Folder of great-expectations suites (JSON), relative to the working directory.
+    # Folder of great-expectations suites (*.json, all applied, in name order). A
+    # relative path is looked up in the working directory, then beside the package
+    # (so the bundled expectations/ works from any directory in a checkout).
     suite_dir: str = "expectations"
-    # `cleaner validate` exits 1 when the share of rejected records exceeds this.
+    # `cleaner validate` exits 1 when the share of rejected records exceeds this;
+    # 0 means any critical failure fails the command.
     max_reject_rate: float = 0.0
+    # Suites may say {"$PARAMETER": "latest_published"}: today (UTC) plus this many
+    # days. Two days, because time zones and scrapers that stamp tomorrow's print
+    # edition give honest dates slightly ahead of the clock; more is a broken parser.
+    published_max_days_ahead: int = 2
+    drift: DriftConfig = field(default_factory=DriftConfig)
 
 
 @dataclass(frozen=True, slots=True)

@@ -305,10 +305,11 @@ def _messages(check: Check, frame: pl.DataFrame, indexes: list[int]) -> list[str
     """A readable reason per failed row: the check's description, plus what was found."""
     if not indexes:
         return []
-    plain = check.column is None or check.column in DERIVED or check.column not in frame.columns
-    if plain or "null" in check.expectation:  # the description says it all
+    column = check.column
+    plain = column is None or column in DERIVED or column not in frame.columns
+    if column is None or plain or "null" in check.expectation:  # the description says it all
         return [check.description] * len(indexes)
-    values = frame.get_column(check.column).gather(indexes)
+    values = frame.get_column(column).gather(indexes)
     details: list[str | None]
     if check.regex is not None:
         found = values.cast(pl.Utf8).str.extract(check.regex, 0).str.strip_chars()

@@ -41,7 +41,7 @@ Severity = Literal["critical", "warning"]
 
 #: Columns the suites may read that are not article columns, derived in polars.
 #: ``extract_warnings`` is the extract stage's warnings joined by ",", so a suite can
-#: test for any of them with a pattern such as ``(^|,)truncated_paragraph(,|$)``.
+#: test for any of them with a pattern such as ``(?:^|,)truncated_paragraph(?:,|$)``.
 DERIVED: dict[str, pl.Expr] = {
     "extract_warnings": pl.col("warnings").list.join(","),
 }
@@ -59,6 +59,7 @@ class Check:
 
     suite: str
     position: int  # 0-based place in its suite file
+    name: str  # meta.name, named after the problem ("source_missing"); else the type
     expectation: str  # the great-expectations type, e.g. expect_column_values_to_be_unique
     column: str | None
     severity: Severity
@@ -81,11 +82,12 @@ class Suite:
 class CheckSummary:
     """How many rows one check failed in this batch."""
 
-    expectation: str
+    expectation: str  # the check's name (meta.name), as in FailedCheck.expectation
     column: str | None
     severity: Severity
     failed: int
     description: str
+    kind: str  # the great-expectations type
     suite: str
 
 
@@ -137,12 +139,12 @@ def validate(
             messages = _messages(check, frame, indexes)
             for index, message in zip(indexes, messages, strict=True):
                 failures[index].append(
-                    FailedCheck(check.expectation, check.column, check.severity, message)
+                    FailedCheck(check.name, check.column, check.severity, message)
                 )
             summaries.append(
                 CheckSummary(
-                    check.expectation, check.column, check.severity, len(indexes),
-                    check.description, suite.name,
+                    check.name, check.column, check.severity, len(indexes),
+                    check.description, check.expectation, suite.name,
                 )
             )
     rows = pl.DataFrame(
@@ -263,9 +265,11 @@ def _check(suite: str, position: int, config: Any) -> Check:
     column = kwargs.get("column")
     severity: Severity = "critical" if config.severity.value == "critical" else "warning"
     regex = kwargs.get("regex")
+    name = (config.meta or {}).get("name")
     return Check(
         suite=suite,
         position=position,
+        name=name if isinstance(name, str) and name else config.type,
         expectation=config.type,
         column=column if isinstance(column, str) else None,
         severity=severity,

@@ -1,0 +1,168 @@
+"""The command line: parse, load config, call the library, turn errors into exit codes.
+
+Exit codes: 0 success; 1 data failed validation beyond the threshold; 2 usage or
+configuration error; 3 internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cleaner import pipeline
+from cleaner.config import Config, RunConfig, load_config
+from cleaner.errors import CleanerError
+
+app = typer.Typer(
+    name="cleaner",
+    help="Turn raw scraped news text into trustworthy Parquet.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML config file (see README).")
+]
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """User mistakes become one line and exit 2; anything else is a bug, exit 3."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except CleanerError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            err.print(
+                f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+                "(a bug in cleaner; rerun with CLEANER_DEBUG=1 for the traceback)",
+                highlight=False,
+            )
+            if _debug():
+                raise
+            raise typer.Exit(3) from None
+
+    return wrapper
+
+
+def _debug() -> bool:
+    import os
+
+    return os.environ.get("CLEANER_DEBUG", "") not in ("", "0")
+
+
+def load(config: Path | None, run_id: str | None = None) -> Config:
+    """The config file's settings, with command-line overrides applied."""
+    cfg = load_config(config)
+    if run_id:
+        from dataclasses import replace
+
+        cfg = replace(cfg, run=RunConfig(run_id=run_id))
+    return cfg
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Turn raw scraped news text into trustworthy Parquet.
+
+    Example:  cleaner run raw/ clean/
+    """
+    if version:
+        from cleaner import __version__
+
+        typer.echo(f"cleaner {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+@handle_errors
+def run(
+    raw: Annotated[Path, typer.Argument(help="Folder of raw scrapes.")] = Path("raw"),
+    out: Annotated[Path, typer.Argument(help="Output folder.")] = Path("clean"),
+    config: ConfigOpt = None,
+    run_id: Annotated[
+        str | None, typer.Option(help="Pin the run id (reproducible reruns, tests).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no table.")] = False,
+) -> None:
+    """Run the whole pipeline: RAW -> OUT/articles, duplicates, rejected, runs.
+
+    Example:  cleaner run raw/ clean/
+    """
+    cfg = load(config, run_id)
+    if quiet:
+        summary = pipeline.run(raw, out, cfg)
+    else:
+        with _progress() as bar:
+            tasks: dict[str, object] = {}
+
+            def tick(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total or None)
+                bar.update(tasks[stage], completed=done, total=total or None)  # type: ignore[arg-type]
+
+            summary = pipeline.run(raw, out, cfg, tick)
+        _print_summary(summary)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def _print_summary(summary: pipeline.RunSummary) -> None:
+    c = summary.counts
+    table = Table(title=f"cleaner run {summary.run_id}", title_justify="left")
+    table.add_column("", style="bold")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("files read", c.files),
+        ("stories found", c.stories),
+        ("accepted", c.articles),
+        ("duplicates", c.duplicates),
+        ("rejected", c.rejected),
+    ):
+        table.add_row(label, str(value))
+    console = Console()
+    console.print(table)
+    console.print(f"manifest: {summary.manifest}", highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from cleaner.commands import register_all
+
+    register_all(app)
+    app(prog_name="cleaner")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

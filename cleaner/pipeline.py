@@ -1,0 +1,202 @@
+"""The pipeline: composes the stages, counts and times each one.
+
+    ingest -> split -> normalise -> extract -> validate -> dedup -> write
+
+Validation runs before dedup on purpose: a story that fails a critical check must
+never become the canonical copy that better copies are filed under.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import xxhash
+
+from cleaner import schema
+from cleaner.config import Config
+from cleaner.cruft import compile_rules
+from cleaner.dedup import DedupIndex, deduplicate
+from cleaner.errors import InputError
+from cleaner.extract import extract
+from cleaner.ingest import ingest
+from cleaner.normalise import normalise
+from cleaner.records import FailedCheck, FileOutcome, RawRecord, Story
+from cleaner.split import split
+from cleaner.validate import ValidationResult, validate
+from cleaner.write import Counts, RunOutput, StageTiming, publish_run
+
+#: Called as ``progress(stage, done, total)``; the CLI draws it with rich.
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class _Clock:
+    """Collects one StageTiming per stage, in the order the stages ran."""
+
+    timings: list[StageTiming] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str, items_in: int) -> Iterator[list[int]]:
+        out = [0]
+        start = time.perf_counter()
+        yield out
+        self.timings.append(StageTiming(name, time.perf_counter() - start, items_in, out[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Stories read, split, normalised and extracted: what `validate` and `run` share."""
+
+    articles: pl.DataFrame  # schema.ARTICLE
+    defects: pl.DataFrame  # schema.REJECTED, records ingest could not read properly
+    outcomes: tuple[FileOutcome, ...]
+    records: int
+    stories: int
+    timings: tuple[StageTiming, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    out_dir: Path
+    counts: Counts
+    manifest: Path
+    outcomes: tuple[FileOutcome, ...]
+    checks: ValidationResult
+
+
+def prepare(raw_dir: Path, cfg: Config, progress: Progress = _quiet) -> Prepared:
+    """Run ingest, split, normalise and extract over every file under ``raw_dir``."""
+    if not raw_dir.is_dir():
+        raise InputError(f"input folder not found: {raw_dir} (pass the folder your scraper writes)")
+    clock = _Clock()
+    records: list[RawRecord] = []
+    defects: list[RawRecord] = []
+    outcomes: list[FileOutcome] = []
+    with clock.stage("ingest", 0) as out:
+        for event in ingest(raw_dir, cfg.ingest):
+            if isinstance(event, FileOutcome):
+                outcomes.append(event)
+                progress("ingest", len(outcomes), 0)
+            elif event.defect is not None:
+                defects.append(event)
+            else:
+                records.append(event)
+        out[0] = len(records)
+    stories: list[Story] = []
+    with clock.stage("split", len(records)) as out:
+        for i, record in enumerate(records, 1):
+            stories.extend(split(record, cfg.split))
+            progress("split", i, len(records))
+        out[0] = len(stories)
+    with clock.stage("normalise", len(stories)) as out:
+        rules = compile_rules(cfg.normalise, stories)
+        normalised = []
+        for i, story in enumerate(stories, 1):
+            normalised.append(normalise(story, rules))
+            progress("normalise", i, len(stories))
+        out[0] = len(normalised)
+    with clock.stage("extract", len(normalised)) as out:
+        articles = []
+        for i, clean in enumerate(normalised, 1):
+            articles.append(extract(clean, cfg.extract))
+            progress("extract", i, len(normalised))
+        frame = schema.articles_frame(articles).sort("raw_path", "record_index", "story_index")
+        out[0] = frame.height
+    return Prepared(
+        articles=frame,
+        defects=_defects_frame(defects),
+        outcomes=tuple(outcomes),
+        records=len(records) + len(defects),
+        stories=len(stories) + len(defects),
+        timings=tuple(clock.timings),
+    )
+
+
+def run(raw_dir: Path, out_dir: Path, cfg: Config, progress: Progress = _quiet) -> RunSummary:
+    """The whole nightly job: every story ends in exactly one of articles, duplicates, rejected."""
+    prepared = prepare(raw_dir, cfg, progress)
+    clock = _Clock(list(prepared.timings))
+    with clock.stage("validate", prepared.articles.height) as out:
+        checks = validate(prepared.articles, cfg.validate)
+        judged = prepared.articles.join(checks.rows, on="doc_id", how="left", maintain_order="left")
+        accepted = judged.filter(~pl.col("critical")).with_columns(
+            warnings=pl.concat_list(
+                "warnings",
+                pl.col("failed_checks").list.eval(pl.element().struct.field("expectation")),
+            ).list.unique(maintain_order=True)
+        )
+        rejected = pl.concat(
+            [schema.conform(judged.filter(pl.col("critical")), schema.REJECTED), prepared.defects]
+        )
+        out[0] = accepted.height
+    with clock.stage("dedup", accepted.height) as out:
+        index = DedupIndex.load(out_dir / "_state")
+        mapping = deduplicate(accepted, cfg.dedup, index).mapping
+        deduped = accepted.join(mapping, on="doc_id", how="left", maintain_order="left")
+        canon = deduped.filter(pl.col("duplicate_of").is_null())
+        dups = deduped.filter(pl.col("duplicate_of").is_not_null())
+        out[0] = canon.height
+    output = RunOutput(
+        articles=schema.conform(canon, schema.ARTICLES),
+        duplicates=schema.conform(dups, schema.DUPLICATES),
+        rejected=rejected,
+        outcomes=prepared.outcomes,
+        checks=checks.checks,
+        counts=Counts(
+            files=len(prepared.outcomes),
+            records=prepared.records,
+            stories=prepared.stories,
+            articles=canon.height,
+            duplicates=dups.height,
+            rejected=rejected.height,
+        ),
+    )
+    with clock.stage("write", prepared.stories) as out:
+        run_id, manifest = publish_run(out_dir, raw_dir, cfg, output, clock.timings)
+        out[0] = prepared.stories
+    return RunSummary(run_id, out_dir, output.counts, manifest, prepared.outcomes, checks)
+
+
+def _defects_frame(defects: list[RawRecord]) -> pl.DataFrame:
+    """Records ingest could not read, as rejected rows that say why."""
+    if not defects:
+        return pl.DataFrame(schema=schema.REJECTED)
+    rows = [
+        {
+            "doc_id": xxhash.xxh3_128_hexdigest(
+                f"{r.path}\x1f{r.record_index}\x1f{r.text}".encode()
+            )[:16],
+            "body": r.text,
+            "raw_path": r.path,
+            "record_index": r.record_index,
+            "story_index": 0,
+            "file_hash": r.file_hash,
+            "split_rule": "unread",
+            "word_count": len(r.text.split()),
+            "summary": [],
+            "fixes": [],
+            "audit": [],
+            "warnings": [],
+            "failed_checks": schema.check_rows([_ingest_check(r.defect or "")]),
+        }
+        for r in defects
+    ]
+    return schema.conform(pl.DataFrame(rows, schema_overrides=_overrides()), schema.REJECTED)
+
+
+def _overrides() -> dict[str, pl.DataType]:
+    return {k: v for k, v in schema.REJECTED.items() if k in {"audit", "failed_checks"}}
+
+
+def _ingest_check(reason: str) -> FailedCheck:
+    return FailedCheck("readable_input", None, "critical", reason)

@@ -1,0 +1,189 @@
+"""Write: stage a run's Parquet parts and manifest, then publish them.
+
+Everything is written under ``OUT/_staging/<run_id>/`` first and moved into place
+only when complete; the manifest is published last and is the run's commit mark.
+Parquet is written with fixed settings and sorted rows, so the same input and config
+give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cleaner.config import Config
+from cleaner.records import FileOutcome
+
+TABLES = ("articles", "duplicates", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class StageTiming:
+    name: str
+    seconds: float
+    items_in: int
+    items_out: int
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    files: int
+    records: int
+    stories: int
+    articles: int
+    duplicates: int
+    rejected: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutput:
+    """What one run publishes: the three tables and what the manifest reports."""
+
+    articles: pl.DataFrame
+    duplicates: pl.DataFrame
+    rejected: pl.DataFrame
+    outcomes: tuple[FileOutcome, ...]
+    checks: tuple[Any, ...]  # validate.CheckSummary; Any avoids an import cycle
+    counts: Counts
+
+
+def new_run_id(out_dir: Path, pinned: str | None) -> str:
+    """A sortable, unique run id: the UTC start time, or the id pinned in the config.
+
+    >>> new_run_id(Path("/nonexistent"), "test-run")
+    'test-run'
+    """
+    if pinned:
+        return pinned
+    base = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_id, n = base, 1
+    while (out_dir / "runs" / f"{run_id}.json").exists():
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
+
+
+def write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    """Fixed writer settings: part of the byte-identical-output promise."""
+    frame.write_parquet(path, compression="zstd", compression_level=3, statistics=True)
+
+
+def publish_run(
+    out_dir: Path,
+    raw_dir: Path,
+    cfg: Config,
+    output: RunOutput,
+    timings: list[StageTiming],
+) -> tuple[str, Path]:
+    """Write the run into staging, then move each part into place, manifest last."""
+    started = datetime.now(UTC)
+    run_id = new_run_id(out_dir, cfg.run.run_id)
+    staging = out_dir / "_staging" / run_id
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    tables = {
+        "articles": output.articles.sort("doc_id"),
+        "duplicates": output.duplicates.sort("doc_id"),
+        "rejected": output.rejected.sort("doc_id"),
+    }
+    for name, frame in tables.items():
+        write_parquet(frame.with_columns(run_id=pl.lit(run_id)), staging / f"{name}.parquet")
+    manifest = build_manifest(run_id, started, raw_dir, out_dir, cfg, output, timings, tables)
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    for name in TABLES:
+        (out_dir / name).mkdir(parents=True, exist_ok=True)
+        os.replace(staging / f"{name}.parquet", out_dir / name / f"{run_id}.parquet")
+    (out_dir / "runs").mkdir(parents=True, exist_ok=True)
+    final = out_dir / "runs" / f"{run_id}.json"
+    os.replace(staging / "manifest.json", final)
+    shutil.rmtree(staging, ignore_errors=True)
+    return run_id, final
+
+
+def build_manifest(
+    run_id: str,
+    started: datetime,
+    raw_dir: Path,
+    out_dir: Path,
+    cfg: Config,
+    output: RunOutput,
+    timings: list[StageTiming],
+    tables: dict[str, pl.DataFrame],
+) -> dict[str, Any]:
+    """The run manifest: inputs, counts, timings, versions and config (see README)."""
+    return {
+        "run_id": run_id,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cleaner_version": _version("cleaner"),
+        "versions": {
+            "python": platform.python_version(),
+            **{p: _version(p) for p in ("polars", "pyarrow", "rapidfuzz", "great-expectations")},
+        },
+        "raw_dir": str(raw_dir),
+        "out_dir": str(out_dir),
+        "config": asdict(cfg),
+        "inputs": [asdict(o) for o in output.outcomes],
+        "counts": asdict(output.counts),
+        "stages": [asdict(t) for t in timings],
+        "per_source": _per_source(tables),
+        "checks": [asdict(c) for c in output.checks],
+        "cruft_rules": _cruft_rules(tables),
+        "clusters": _clusters(tables),
+        "outputs": {name: f"{name}/{run_id}.parquet" for name in TABLES},
+    }
+
+
+def _per_source(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
+    parts = [
+        frame.select(
+            source=pl.col("source").fill_null("(unknown)"),
+            table=pl.lit(name),
+            missing_published=pl.col("published").is_null(),
+            cruft=pl.col("audit")
+            .list.eval(pl.element().struct.field("fate") == "removed")
+            .list.sum(),
+        )
+        for name, frame in tables.items()
+    ]
+    both = pl.concat(parts)
+    stats = both.group_by("source").agg(
+        stories=pl.len(),
+        articles=(pl.col("table") == "articles").sum(),
+        duplicates=(pl.col("table") == "duplicates").sum(),
+        rejected=(pl.col("table") == "rejected").sum(),
+        missing_published=pl.col("missing_published").sum(),
+        cruft_lines=pl.col("cruft").sum(),
+    )
+    return stats.sort("source").to_dicts()
+
+
+def _cruft_rules(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
+    audit = pl.concat([f.select("audit") for f in tables.values()]).explode("audit").unnest("audit")
+    removed = audit.filter(pl.col("fate") == "removed")
+    counts = removed.group_by("rule").agg(lines=pl.len())
+    return counts.sort(["lines", "rule"], descending=[True, False]).to_dicts()
+
+
+def _clusters(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
+    members = pl.concat(
+        [tables["articles"].select("cluster_id"), tables["duplicates"].select("cluster_id")]
+    )
+    sizes = members.group_by("cluster_id").agg(size=pl.len())
+    return sizes.group_by("size").agg(count=pl.len()).sort("size").to_dicts()
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -143,8 +143,13 @@ def validate(
                 )
             summaries.append(
                 CheckSummary(
-                    check.name, check.column, check.severity, len(indexes),
-                    check.description, check.expectation, suite.name,
+                    check.name,
+                    check.column,
+                    check.severity,
+                    len(indexes),
+                    check.description,
+                    check.expectation,
+                    suite.name,
                 )
             )
     rows = pl.DataFrame(
@@ -234,14 +239,35 @@ def load_suite(path: Path) -> Suite:
         raise ConfigError(f"cannot read suite {path}: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"suite {path}: expected a JSON object")
+    items = data.get("expectations", [])
+    if not isinstance(items, list):
+        raise ConfigError(f"suite {path}: 'expectations' must be a list")
     _gx_context()  # the library must be imported quietly before it builds anything
     from great_expectations.core import ExpectationSuite
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
 
+    built = []
+    for position, item in enumerate(items):
+        # One by one: ExpectationSuite(**data) would log and silently drop a bad one.
+        kind = item.get("type") if isinstance(item, dict) else None
+        try:
+            with _quiet_gx():
+                expectation = ExpectationConfiguration(**item).to_domain_obj()
+        except Exception as exc:  # the library raises many types for a bad entry
+            raise ConfigError(
+                f"suite {path}: expectation {position} ({kind}): {_brief(exc)}"
+            ) from None
+        built.append(expectation)
+    rest = {k: v for k, v in data.items() if k != "expectations"}
     try:
         with _quiet_gx():
-            gx_suite = ExpectationSuite(**data)
-    except Exception as exc:  # the library raises many types for a bad file
-        raise ConfigError(f"suite {path}: {_first_line(exc)}") from None
+            gx_suite = ExpectationSuite(**rest, expectations=built)
+    except Exception as exc:
+        raise ConfigError(f"suite {path}: {_brief(exc)}") from None
+    if len(gx_suite.expectations) != len(built):
+        raise ConfigError(f"suite {path}: some expectations were not accepted")
     checks = []
     for position, expectation in enumerate(gx_suite.expectations):
         # A stable id per place, so each result can be matched to its check.
@@ -296,7 +322,7 @@ def _run_suite(suite: Suite, data: Any, params: dict[str, str]) -> dict[int, lis
         if info.get("raised_exception"):
             raise ConfigError(
                 f"suite {suite.path}: check {check.position} ({check.expectation} on "
-                f"{check.column}) could not run: {_first_line(info.get('exception_message'))}"
+                f"{check.column}) could not run: {_brief(info.get('exception_message'))}"
             )
         if item.success:
             continue
@@ -334,9 +360,10 @@ def _quote(value: object) -> str:
     return repr(text) if isinstance(value, str) else text
 
 
-def _first_line(exc: object) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def _brief(exc: object) -> str:
+    """The gist of a library error: its first two lines, on one line."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return " ".join(lines[:2]) if lines else type(exc).__name__
 
 
 @cache

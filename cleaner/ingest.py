@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import xxhash
@@ -11,10 +11,18 @@ from cleaner.config import IngestConfig
 from cleaner.records import FileOutcome, RawRecord
 
 
-def ingest(raw_dir: Path, cfg: IngestConfig) -> Iterator[RawRecord | FileOutcome]:
-    """Yield every text file's record, then that file's outcome, in sorted path order."""
+def ingest(
+    raw_dir: Path, cfg: IngestConfig, skip: Collection[str] = ()
+) -> Iterator[RawRecord | FileOutcome]:
+    """Yield every text file's record, then that file's outcome, in sorted path order.
+
+    Paths in ``skip`` (relative, posix) are not read at all: the incremental run
+    already knows them unchanged.
+    """
     for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(raw_dir).as_posix()
+        if rel in skip:
+            continue
         if any(path.relative_to(raw_dir).match(pat) for pat in cfg.exclude):
             continue
         data = path.read_bytes()

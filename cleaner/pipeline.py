@@ -9,7 +9,7 @@ never become the canonical copy that better copies are filed under.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +17,15 @@ from pathlib import Path
 import polars as pl
 import xxhash
 
-from cleaner import schema
+from cleaner import schema, state
 from cleaner.config import Config
 from cleaner.cruft import compile_rules
 from cleaner.dedup import DedupIndex, deduplicate
-from cleaner.errors import InputError
+from cleaner.errors import ConfigError, InputError
 from cleaner.extract import extract
+from cleaner.faults import checkpoint
 from cleaner.ingest import ingest
+from cleaner.lock import run_lock
 from cleaner.normalise import normalise
 from cleaner.records import FailedCheck, FileOutcome, RawRecord, Story
 from cleaner.split import split
@@ -74,8 +76,13 @@ class RunSummary:
     checks: ValidationResult
 
 
-def prepare(raw_dir: Path, cfg: Config, progress: Progress = _quiet) -> Prepared:
-    """Run ingest, split, normalise and extract over every file under ``raw_dir``."""
+def prepare(
+    raw_dir: Path, cfg: Config, progress: Progress = _quiet, skip: Collection[str] = ()
+) -> Prepared:
+    """Run ingest, split, normalise and extract over every file under ``raw_dir``.
+
+    Files in ``skip`` (relative paths) are left unread: an incremental run knows them.
+    """
     if not raw_dir.is_dir():
         raise InputError(f"input folder not found: {raw_dir} (pass the folder your scraper writes)")
     clock = _Clock()
@@ -83,7 +90,8 @@ def prepare(raw_dir: Path, cfg: Config, progress: Progress = _quiet) -> Prepared
     defects: list[RawRecord] = []
     outcomes: list[FileOutcome] = []
     with clock.stage("ingest", 0) as out:
-        for event in ingest(raw_dir, cfg.ingest):
+        checkpoint("ingest")
+        for event in ingest(raw_dir, cfg.ingest, skip):
             if isinstance(event, FileOutcome):
                 outcomes.append(event)
                 progress("ingest", len(outcomes), 0)
@@ -122,9 +130,45 @@ def prepare(raw_dir: Path, cfg: Config, progress: Progress = _quiet) -> Prepared
     )
 
 
-def run(raw_dir: Path, out_dir: Path, cfg: Config, progress: Progress = _quiet) -> RunSummary:
-    """The whole nightly job: every story ends in exactly one of articles, duplicates, rejected."""
-    prepared = prepare(raw_dir, cfg, progress)
+def run(
+    raw_dir: Path,
+    out_dir: Path,
+    cfg: Config,
+    progress: Progress = _quiet,
+    full: bool = False,
+) -> RunSummary:
+    """The nightly job: only new or changed files; every story ends in exactly one table.
+
+    Holds the output folder's lock, first cleans up what a crashed run left, and
+    commits by publishing the manifest last (see ``cleaner.state``).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(out_dir):
+        state.recover(out_dir)
+        if full and state.committed_runs(out_dir):
+            raise ConfigError(
+                f"--full writes a fresh output, but {out_dir} already holds runs; "
+                "pass an empty folder, or `cleaner rollback` the runs to redo"
+            )
+        known = {} if full else state.known_files(out_dir)
+        on_disk = state.scan(raw_dir) if raw_dir.is_dir() else {}
+        unchanged = {p for p, f in on_disk.items() if _same_stat(known.get(p), f)}
+        prepared = prepare(raw_dir, cfg, progress, skip=unchanged)
+        changes = _changes(prepared.outcomes, known, unchanged)
+        prepared, already = _drop_published(prepared, changes, out_dir)
+        return _finish(raw_dir, out_dir, cfg, prepared, changes, already, on_disk, full)
+
+
+def _finish(
+    raw_dir: Path,
+    out_dir: Path,
+    cfg: Config,
+    prepared: Prepared,
+    changes: dict[str, str],
+    already: int,
+    on_disk: dict[str, state.FileState],
+    full: bool,
+) -> RunSummary:
     clock = _Clock(list(prepared.timings))
     with clock.stage("validate", prepared.articles.height) as out:
         checks = validate(prepared.articles, cfg.validate)
@@ -139,32 +183,104 @@ def run(raw_dir: Path, out_dir: Path, cfg: Config, progress: Progress = _quiet) 
             [schema.conform(judged.filter(pl.col("critical")), schema.REJECTED), prepared.defects]
         )
         out[0] = accepted.height
+    checkpoint("dedup")
     with clock.stage("dedup", accepted.height) as out:
         index = DedupIndex.load(out_dir / "_state")
-        mapping = deduplicate(accepted, cfg.dedup, index).mapping
-        deduped = accepted.join(mapping, on="doc_id", how="left", maintain_order="left")
+        dedup = deduplicate(accepted, cfg.dedup, index)
+        deduped = accepted.join(dedup.mapping, on="doc_id", how="left", maintain_order="left")
         canon = deduped.filter(pl.col("duplicate_of").is_null())
         dups = deduped.filter(pl.col("duplicate_of").is_not_null())
         out[0] = canon.height
+    stories = canon.height + dups.height + rejected.height
     output = RunOutput(
         articles=schema.conform(canon, schema.ARTICLES),
         duplicates=schema.conform(dups, schema.DUPLICATES),
         rejected=rejected,
         outcomes=prepared.outcomes,
+        changes=changes,
         checks=checks.checks,
         counts=Counts(
-            files=len(prepared.outcomes),
+            files=len(changes),
             records=prepared.records,
-            stories=prepared.stories,
+            stories=stories,
             articles=canon.height,
             duplicates=dups.height,
             rejected=rejected.height,
+            already_published=already,
         ),
+        ledger=_ledger_part(prepared, changes, on_disk),
+        index_part=dedup.index_part,
+        mode="full" if full else "incremental",
     )
-    with clock.stage("write", prepared.stories) as out:
+    checkpoint("publish")
+    with clock.stage("write", stories) as out:
         run_id, manifest = publish_run(out_dir, raw_dir, cfg, output, clock.timings)
-        out[0] = prepared.stories
+        out[0] = stories
     return RunSummary(run_id, out_dir, output.counts, manifest, prepared.outcomes, checks)
+
+
+def _same_stat(known: state.FileState | None, now: state.FileState) -> bool:
+    return known is not None and (known.size, known.mtime_ns) == (now.size, now.mtime_ns)
+
+
+def _changes(
+    outcomes: tuple[FileOutcome, ...], known: dict[str, state.FileState], unchanged: set[str]
+) -> dict[str, str]:
+    """path -> "new" | "changed" | "unchanged", for every file under RAW."""
+    changes = dict.fromkeys(unchanged, "unchanged")
+    for o in outcomes:
+        before = known.get(o.path)
+        if before is None:
+            changes[o.path] = "new"
+        elif before.file_hash == o.file_hash:
+            changes[o.path] = "unchanged"  # touched, same bytes
+        else:
+            changes[o.path] = "changed"
+    return dict(sorted(changes.items()))
+
+
+def _drop_published(
+    prepared: Prepared, changes: dict[str, str], out_dir: Path
+) -> tuple[Prepared, int]:
+    """Drop stories an earlier run already published: a touched file's, and the
+    unchanged stories of a changed file (its new and edited stories go on)."""
+    revisit = sorted(p for p, c in changes.items() if c != "new")
+    if not revisit:
+        return prepared, 0
+    seen = state.published_ids(out_dir, state.runs_that_read(out_dir, revisit))
+    same_bytes = [p for p, c in changes.items() if c == "unchanged"]
+    drop = pl.col("doc_id").is_in(sorted(seen)) | pl.col("raw_path").is_in(same_bytes)
+    articles = prepared.articles.filter(~drop)
+    defects = prepared.defects.filter(~drop)
+    dropped = prepared.articles.height - articles.height + prepared.defects.height - defects.height
+    return (
+        Prepared(articles, defects, prepared.outcomes, prepared.records,
+                 prepared.stories - dropped, prepared.timings),
+        dropped,
+    )
+
+
+def _ledger_part(
+    prepared: Prepared, changes: dict[str, str], on_disk: dict[str, state.FileState]
+) -> pl.DataFrame:
+    """One ledger row per file this run read (new or changed)."""
+    per_file = pl.concat(
+        [prepared.articles.select("raw_path"), prepared.defects.select("raw_path")]
+    )["raw_path"].value_counts()
+    stories = dict(zip(per_file["raw_path"].to_list(), per_file["count"].to_list(), strict=True))
+    rows = [
+        {
+            "path": o.path,
+            "size": o.size,
+            "mtime_ns": on_disk[o.path].mtime_ns if o.path in on_disk else 0,
+            "file_hash": o.file_hash,
+            "status": o.status,
+            "change": changes[o.path],
+            "stories": stories.get(o.path, 0),
+        }
+        for o in prepared.outcomes
+    ]
+    return pl.DataFrame(rows, schema={k: v for k, v in state.LEDGER.items() if k != "run_id"})
 
 
 def _defects_frame(defects: list[RawRecord]) -> pl.DataFrame:

@@ -35,9 +35,7 @@ def decode(raw: bytes) -> str:
 
 
 def sample_files() -> list[str]:
-    return sorted(
-        p.relative_to(RAW).as_posix() for p in RAW.rglob("*.txt")
-    )
+    return sorted(p.relative_to(RAW).as_posix() for p in RAW.rglob("*.txt"))
 
 
 def test_every_sample_file_has_cases_and_every_case_a_file() -> None:

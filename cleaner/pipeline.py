@@ -213,9 +213,7 @@ def _finish(
         mode="full" if full else "incremental",
     )
     checkpoint("publish")
-    with clock.stage("write", stories) as out:
-        run_id, manifest = publish_run(out_dir, raw_dir, cfg, output, clock.timings)
-        out[0] = stories
+    run_id, manifest = publish_run(out_dir, raw_dir, cfg, output, clock.timings)
     return RunSummary(run_id, out_dir, output.counts, manifest, prepared.outcomes, checks)
 
 

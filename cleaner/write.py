@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import shutil
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -110,8 +111,11 @@ def publish_run(
         parts["_state/ledger"] = ledger.select(list(LEDGER))
     if output.index_part.height:
         parts["_state/dedup"] = output.index_part
+    clock = time.perf_counter()
     for folder, frame in parts.items():
         write_parquet(frame, staging / f"{folder.replace('/', '.')}.parquet")
+    n = output.counts.stories
+    timings = [*timings, StageTiming("write", time.perf_counter() - clock, n, n)]
     manifest = build_manifest(run_id, started, raw_dir, out_dir, cfg, output, timings, tables)
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     for folder in parts:

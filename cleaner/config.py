@@ -97,6 +97,10 @@ class RunConfig:
     # Pin the run id (and with it every timestamp written) for reproducible tests;
     # None means "derive from the clock at start".
     run_id: str | None = None
+    # Records per processing chunk: large enough that per-chunk statistics (learned
+    # cruft) are representative, small enough that one chunk's Python objects stay
+    # well under a gigabyte.
+    chunk_records: int = 20_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import xxhash
@@ -32,6 +33,8 @@ from cleaner.split import split
 from cleaner.validate import ValidationResult, validate
 from cleaner.write import Counts, RunOutput, StageTiming, publish_run
 
+T = TypeVar("T")
+
 #: Called as ``progress(stage, done, total)``; the CLI draws it with rich.
 Progress = Callable[[str, int, int], None]
 
@@ -42,16 +45,34 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 @dataclass
 class _Clock:
-    """Collects one StageTiming per stage, in the order the stages ran."""
+    """Adds up seconds and item counts per stage, across chunks, in first-run order."""
 
-    timings: list[StageTiming] = field(default_factory=list)
+    timings: dict[str, StageTiming] = field(default_factory=dict)
+
+    def add(self, name: str, seconds: float, items_in: int, items_out: int) -> None:
+        t = self.timings.get(name, StageTiming(name, 0.0, 0, 0))
+        self.timings[name] = StageTiming(
+            name, t.seconds + seconds, t.items_in + items_in, t.items_out + items_out
+        )
 
     @contextmanager
     def stage(self, name: str, items_in: int) -> Iterator[list[int]]:
         out = [0]
         start = time.perf_counter()
         yield out
-        self.timings.append(StageTiming(name, time.perf_counter() - start, items_in, out[0]))
+        self.add(name, time.perf_counter() - start, items_in, out[0])
+
+    def timed(self, name: str, events: Iterator[T]) -> Iterator[T]:
+        """Yield from ``events``, charging the time spent producing them to ``name``."""
+        while True:
+            start = time.perf_counter()
+            try:
+                event = next(events)
+            except StopIteration:
+                self.add(name, time.perf_counter() - start, 0, 0)
+                return
+            self.add(name, time.perf_counter() - start, 0, 1)
+            yield event
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,53 +102,61 @@ def prepare(
 ) -> Prepared:
     """Run ingest, split, normalise and extract over every file under ``raw_dir``.
 
-    Files in ``skip`` (relative paths) are left unread: an incremental run knows them.
+    Records are taken in chunks of ``cfg.run.chunk_records``, so the Python objects
+    of split, normalise and extract exist for one chunk at a time; what accumulates
+    is the compact Arrow frame of extracted articles. Files in ``skip`` (relative
+    paths) are left unread: an incremental run already knows them.
     """
     if not raw_dir.is_dir():
         raise InputError(f"input folder not found: {raw_dir} (pass the folder your scraper writes)")
     clock = _Clock()
-    records: list[RawRecord] = []
+    frames: list[pl.DataFrame] = []
     defects: list[RawRecord] = []
     outcomes: list[FileOutcome] = []
-    with clock.stage("ingest", 0) as out:
-        checkpoint("ingest")
-        for event in ingest(raw_dir, cfg.ingest, skip):
-            if isinstance(event, FileOutcome):
-                outcomes.append(event)
-                progress("ingest", len(outcomes), 0)
-            elif event.defect is not None:
-                defects.append(event)
-            else:
-                records.append(event)
-        out[0] = len(records)
-    stories: list[Story] = []
-    with clock.stage("split", len(records)) as out:
-        for i, record in enumerate(records, 1):
-            stories.extend(split(record, cfg.split))
-            progress("split", i, len(records))
-        out[0] = len(stories)
-    with clock.stage("normalise", len(stories)) as out:
-        rules = compile_rules(cfg.normalise, stories)
-        normalised = []
-        for i, story in enumerate(stories, 1):
-            normalised.append(normalise(story, rules))
-            progress("normalise", i, len(stories))
-        out[0] = len(normalised)
-    with clock.stage("extract", len(normalised)) as out:
-        articles = []
-        for i, clean in enumerate(normalised, 1):
-            articles.append(extract(clean, cfg.extract))
-            progress("extract", i, len(normalised))
-        frame = schema.articles_frame(articles).sort("raw_path", "record_index", "story_index")
-        out[0] = frame.height
+    chunk: list[RawRecord] = []
+    counts = [0, 0]  # records, stories
+    checkpoint("ingest")
+    for event in clock.timed("ingest", ingest(raw_dir, cfg.ingest, skip)):
+        if isinstance(event, FileOutcome):
+            outcomes.append(event)
+        elif event.defect is not None:
+            defects.append(event)
+        else:
+            chunk.append(event)
+            if len(chunk) >= cfg.run.chunk_records:
+                frames.append(_process(chunk, cfg, clock, counts, progress))
+                chunk = []
+    if chunk or not frames:
+        frames.append(_process(chunk, cfg, clock, counts, progress))
+    frame = pl.concat(frames).sort("raw_path", "record_index", "story_index")
     return Prepared(
         articles=frame,
         defects=_defects_frame(defects),
         outcomes=tuple(outcomes),
-        records=len(records) + len(defects),
-        stories=len(stories) + len(defects),
-        timings=tuple(clock.timings),
+        records=counts[0] + len(defects),
+        stories=counts[1] + len(defects),
+        timings=tuple(clock.timings.values()),
     )
+
+
+def _process(
+    records: list[RawRecord], cfg: Config, clock: _Clock, counts: list[int], progress: Progress
+) -> pl.DataFrame:
+    """Split, normalise and extract one chunk of records into an article frame."""
+    with clock.stage("split", len(records)) as out:
+        stories: list[Story] = [s for r in records for s in split(r, cfg.split)]
+        out[0] = len(stories)
+    with clock.stage("normalise", len(stories)) as out:
+        rules = compile_rules(cfg.normalise, stories)
+        normalised = [normalise(story, rules) for story in stories]
+        out[0] = len(normalised)
+    with clock.stage("extract", len(normalised)) as out:
+        frame = schema.articles_frame([extract(item, cfg.extract) for item in normalised])
+        out[0] = frame.height
+    counts[0] += len(records)
+    counts[1] += len(stories)
+    progress("stories", counts[1], 0)
+    return frame
 
 
 def run(
@@ -169,7 +198,7 @@ def _finish(
     on_disk: dict[str, state.FileState],
     full: bool,
 ) -> RunSummary:
-    clock = _Clock(list(prepared.timings))
+    clock = _Clock({t.name: t for t in prepared.timings})
     with clock.stage("validate", prepared.articles.height) as out:
         checks = validate(prepared.articles, cfg.validate)
         judged = prepared.articles.join(checks.rows, on="doc_id", how="left", maintain_order="left")
@@ -213,7 +242,7 @@ def _finish(
         mode="full" if full else "incremental",
     )
     checkpoint("publish")
-    run_id, manifest = publish_run(out_dir, raw_dir, cfg, output, clock.timings)
+    run_id, manifest = publish_run(out_dir, raw_dir, cfg, output, list(clock.timings.values()))
     return RunSummary(run_id, out_dir, output.counts, manifest, prepared.outcomes, checks)
 
 

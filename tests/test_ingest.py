@@ -59,8 +59,15 @@ def test_paths_are_relative_posix_and_sorted(tmp_path: Path) -> None:
 
 def test_jsonl_maps_fields_and_numbers_lines(tmp_path: Path) -> None:
     rows = [
-        {"headline": "Ferry back", "body": STORY, "link": "https://x.example/1",
-         "published_at": "2024-05-02", "site": "River Post", "author": "A. Writer", "lang": "en"},
+        {
+            "headline": "Ferry back",
+            "body": STORY,
+            "link": "https://x.example/1",
+            "published_at": "2024-05-02",
+            "site": "River Post",
+            "author": "A. Writer",
+            "lang": "en",
+        },
         {"text": "Second story text.", "title": "Two"},
     ]
     (tmp_path / "feed.jsonl").write_text(jsonl(rows[0]) + "\n" + jsonl(rows[1]))
@@ -70,7 +77,13 @@ def test_jsonl_maps_fields_and_numbers_lines(tmp_path: Path) -> None:
     assert first.text == STORY
     g = first.given
     assert (g.title, g.url, g.published, g.source, g.byline, g.language) == (
-        "Ferry back", "https://x.example/1", "2024-05-02", "River Post", "A. Writer", "en")
+        "Ferry back",
+        "https://x.example/1",
+        "2024-05-02",
+        "River Post",
+        "A. Writer",
+        "en",
+    )
     assert second.given.title == "Two" and second.given.url is None
     assert res.outcome("feed.jsonl").status == "ok"
 
@@ -96,7 +109,7 @@ def test_json_array_streams_across_tiny_chunks(tmp_path: Path, monkeypatch) -> N
     import cleaner.ingest.jsonfmt as jf
 
     monkeypatch.setattr(jf, "CHUNK", 7)  # every element straddles many reads
-    items = [{"body": f"Story number {i} with a \"quote\" and é.", "n": 10**i} for i in range(6)]
+    items = [{"body": f'Story number {i} with a "quote" and é.', "n": 10**i} for i in range(6)]
     (tmp_path / "list.json").write_text(json.dumps(items))
     res = run(tmp_path)
     assert [r.text for r in res.records] == [i["body"] for i in items]
@@ -127,8 +140,11 @@ def test_csv_with_multiline_quoted_body_bom_and_semicolons(tmp_path: Path) -> No
     res = run(tmp_path)
     first, second = res.records
     assert first.text == 'Line one; with a semicolon.\n\nLine two "quoted".'
-    assert (first.record_index, first.given.title, first.given.published) == (2, "Ferry back",
-                                                                           "2024-05-02")
+    assert (first.record_index, first.given.title, first.given.published) == (
+        2,
+        "Ferry back",
+        "2024-05-02",
+    )
     assert (second.record_index, second.text) == (6, "Plain body.")
     assert res.outcome("export.csv").status == "ok"
 
@@ -136,12 +152,14 @@ def test_csv_with_multiline_quoted_body_bom_and_semicolons(tmp_path: Path) -> No
 def _parquet_bytes(tmp_path: Path) -> bytes:
     import datetime as dt
 
-    table = pa.table({
-        "title": ["One", "Two"],
-        "body": [STORY, "Second body."],
-        "published": [dt.date(2024, 5, 1), None],
-        "unrelated": [1, 2],
-    })
+    table = pa.table(
+        {
+            "title": ["One", "Two"],
+            "body": [STORY, "Second body."],
+            "published": [dt.date(2024, 5, 1), None],
+            "unrelated": [1, 2],
+        }
+    )
     path = tmp_path / "tmp.parquet.bin"
     pq.write_table(table, path)
     data = path.read_bytes()
@@ -179,7 +197,12 @@ def test_html_through_trafilatura(tmp_path: Path) -> None:
     (rec,) = run(tmp_path).records
     g = rec.given
     assert (g.title, g.source, g.byline, g.url, g.language) == (
-        "Ferry back", "River Post", "Alex Writer", "https://river.example/ferry", "en")
+        "Ferry back",
+        "River Post",
+        "Alex Writer",
+        "https://river.example/ferry",
+        "en",
+    )
     assert g.published == "2024-05-02"
     assert "resumed service on Monday" in rec.text
     assert "\n\nPassengers queued" in rec.text  # paragraph breaks kept as blank lines
@@ -225,7 +248,9 @@ def test_bz2_and_xz(tmp_path: Path) -> None:
 
 
 def test_concatenated_gzip_members_are_all_read(tmp_path: Path) -> None:
-    data = gzip.compress(jsonl({"body": "A."}).encode()) + gzip.compress(jsonl({"body": "B."}).encode())
+    data = gzip.compress(jsonl({"body": "A."}).encode()) + gzip.compress(
+        jsonl({"body": "B."}).encode()
+    )
     (tmp_path / "a.jsonl.gz").write_bytes(data)
     assert [r.text for r in run(tmp_path).records] == ["A.", "B."]
 
@@ -248,8 +273,12 @@ def test_ingest_is_lazy(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_text(jsonl({"body": "A."}))
     stream = ingest(tmp_path, IngestConfig())
     (tmp_path / "b.txt").write_text(STORY)  # listed only when iteration starts
-    assert [type(x).__name__ for x in stream] == ["RawRecord", "FileOutcome", "RawRecord",
-                                                   "FileOutcome"]
+    assert [type(x).__name__ for x in stream] == [
+        "RawRecord",
+        "FileOutcome",
+        "RawRecord",
+        "FileOutcome",
+    ]
 
 
 _ = os

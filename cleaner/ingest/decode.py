@@ -195,7 +195,7 @@ def combine(encodings: set[str] | list[str], primary: str) -> str:
     >>> combine(["utf-8", "cp1252", "utf-8"], "utf-8")
     'utf-8+cp1252'
     """
-    seen = sorted(set(encodings), key=lambda e: (e != primary, e))
+    seen = sorted(set(encodings), key=lambda e: (not e.startswith("utf"), e != primary, e))
     return "+".join(seen) if seen else primary
 
 

@@ -34,17 +34,33 @@ def lookup(record: Mapping[str, object], names: tuple[str, ...]) -> tuple[str, o
     >>> lookup({"meta": {"url": "u"}}, ("meta.url",))
     ('meta.url', 'u')
     """
-    folded = {str(k).lower(): v for k, v in record.items()}
+    return _find(_fold(record), names)
+
+
+def _find(folded: Mapping[str, object], names: tuple[str, ...]) -> tuple[str, object] | None:
     for name in names:
-        value: object = folded
-        for part in name.lower().split("."):
-            if not isinstance(value, Mapping):
-                value = None
-                break
-            value = {str(k).lower(): v for k, v in value.items()}.get(part)
+        value = folded.get(name.lower())
+        if value is None and "." in name:
+            value = _dotted(folded, name.lower().split("."))
         if value is not None:
             return name, value
     return None
+
+
+def _fold(record: Mapping[str, object]) -> Mapping[str, object]:
+    """Lower-cased keys; a record whose keys are already lower case is used as it is."""
+    if all(isinstance(k, str) and k.islower() for k in record):
+        return record
+    return {str(k).lower(): v for k, v in record.items()}
+
+
+def _dotted(folded: Mapping[str, object], parts: list[str]) -> object:
+    value: object = folded
+    for part in parts:
+        if not isinstance(value, Mapping):
+            return None
+        value = _fold(value).get(part)
+    return value
 
 
 def as_field(value: object) -> str | None:
@@ -93,8 +109,10 @@ def map_record(record: Mapping[str, object], fields: FieldMap) -> Mapped:
     'no text field (looked for text, body, content, article, story)'
     """
 
+    record = _fold(record)
+
     def given(names: tuple[str, ...]) -> str | None:
-        found = lookup(record, names)
+        found = _find(record, names)
         return as_field(found[1]) if found else None
 
     fields_given = GivenFields(
@@ -105,7 +123,7 @@ def map_record(record: Mapping[str, object], fields: FieldMap) -> Mapped:
         byline=given(fields.byline),
         language=given(fields.language),
     )
-    found = lookup(record, fields.text)
+    found = _find(record, fields.text)
     if found is None:
         return Mapped("", fields_given, f"no text field (looked for {', '.join(fields.text)})")
     name, value = found

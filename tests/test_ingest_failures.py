@@ -67,6 +67,20 @@ def test_mixed_file_keeps_utf8_lines(tmp_path: Path, ext: str) -> None:
         assert [r.encoding for r in res.records] == ["utf-8", "cp1252"]
 
 
+def test_utf16_jsonl_and_csv(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_bytes(jsonl({"body": "Zürich news."}).encode("utf-16"))
+    (tmp_path / "b.csv").write_bytes("body,title\nKöln news.,T\n".encode("utf-16"))
+    texts = [(r.text, r.encoding) for r in run(tmp_path).records]
+    assert texts == [("Zürich news.", "utf-16"), ("Köln news.", "utf-16")]
+
+
+@pytest.mark.xfail(strict=True, reason="known weakness: Central European cp1250 is read as cp1252")
+def test_cp1250_is_detected(tmp_path: Path) -> None:
+    text = "Rada města schválila rozpočet, řekl starosta Dvořák.\n"
+    (tmp_path / "a.txt").write_bytes(text.encode("cp1250"))
+    assert run(tmp_path).records[0].text == text
+
+
 # --- failures ------------------------------------------------------------------------
 
 

@@ -180,7 +180,7 @@ def run(
                 "pass an empty folder, or `cleaner rollback` the runs to redo"
             )
         known = {} if full else state.known_files(out_dir)
-        on_disk = state.scan(raw_dir) if raw_dir.is_dir() else {}
+        on_disk = state.scan(raw_dir, cfg.ingest.exclude) if raw_dir.is_dir() else {}
         unchanged = {p for p, f in on_disk.items() if _same_stat(known.get(p), f)}
         prepared = prepare(raw_dir, cfg, progress, skip=unchanged)
         changes = _changes(prepared.outcomes, known, unchanged)

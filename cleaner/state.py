@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from cleaner.errors import InputError
+from cleaner.ingest.files import list_files
 
 TABLES = ("articles", "duplicates", "rejected")
 STATE_PARTS = ("_state/ledger", "_state/dedup")
@@ -153,16 +154,15 @@ class FileState:
     file_hash: str | None
 
 
-def scan(raw_dir: Path) -> dict[str, FileState]:
-    """Size and mtime of every file under RAW (no reading): the cheap first look."""
+def scan(raw_dir: Path, exclude: tuple[str, ...]) -> dict[str, FileState]:
+    """Size and mtime of every input file under RAW (no reading): the cheap first look."""
     seen: dict[str, FileState] = {}
-    for path in sorted(raw_dir.rglob("*")):
+    for rel in list_files(raw_dir, exclude):
         try:
-            st = path.stat()
+            st = (raw_dir / rel).stat()
         except OSError:
-            continue  # vanished since listing; ingest reports it if it still sees it
-        if path.is_file():
-            seen[path.relative_to(raw_dir).as_posix()] = FileState(st.st_size, st.st_mtime_ns, None)
+            continue  # vanished or a broken link: ingest reports it
+        seen[rel] = FileState(st.st_size, st.st_mtime_ns, None)
     return seen
 
 

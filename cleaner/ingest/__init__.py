@@ -27,7 +27,7 @@ import csv
 import lzma
 import os
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -68,15 +68,19 @@ READERS: dict[str, Reader] = {
 SAMPLE_BYTES = 65536
 
 
-def ingest(raw_dir: Path, cfg: IngestConfig) -> Iterator[RawRecord | FileOutcome]:
+def ingest(
+    raw_dir: Path, cfg: IngestConfig, skip: Collection[str] = ()
+) -> Iterator[RawRecord | FileOutcome]:
     """Yield each file's records, then that file's ``FileOutcome``, in sorted path order.
 
     Paths are RAW-relative posix paths; files matching ``cfg.exclude`` are not inputs.
+    Paths in ``skip`` are not opened at all: an incremental run knows them unchanged.
     """
     if not raw_dir.is_dir():
         raise InputError(f"RAW folder not found: {raw_dir} (give the folder your scraper writes)")
     for rel in sorted(list_files(raw_dir, cfg.exclude)):
-        yield from ingest_file(raw_dir, rel, cfg)
+        if rel not in skip:
+            yield from ingest_file(raw_dir, rel, cfg)
 
 
 def _outcome(

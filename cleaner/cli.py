@@ -6,7 +6,10 @@ configuration error; 3 internal error (a bug: please report it).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import asdict
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -27,7 +30,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -105,15 +115,28 @@ def run(
     run_id: Annotated[
         str | None, typer.Option(help="Pin the run id (reproducible reruns, tests).")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no table.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Reprocess every file into a fresh, empty OUT.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="For cron: print nothing unless it fails.")
+    ] = False,
+    log_format: Annotated[
+        LogFormat, typer.Option(help="text for people; json lines for log shippers.")
+    ] = LogFormat.text,
 ) -> None:
     """Run the whole pipeline: RAW -> OUT/articles, duplicates, rejected, runs.
+
+    Only files that are new or changed since the last run are read; rerunning the
+    same night adds nothing.
 
     Example:  cleaner run raw/ clean/
     """
     cfg = load(config, run_id)
-    if quiet:
-        summary = pipeline.run(raw, out, cfg)
+    if quiet or log_format is LogFormat.json:
+        summary = pipeline.run(raw, out, cfg, full=full)
+        if log_format is LogFormat.json:
+            _log_json(summary)
     else:
         with _progress() as bar:
             tasks: dict[str, object] = {}
@@ -123,8 +146,19 @@ def run(
                     tasks[stage] = bar.add_task(stage, total=total or None)
                 bar.update(tasks[stage], completed=done, total=total or None)  # type: ignore[arg-type]
 
-            summary = pipeline.run(raw, out, cfg, tick)
+            summary = pipeline.run(raw, out, cfg, tick, full=full)
         _print_summary(summary)
+
+
+def _log_json(summary: pipeline.RunSummary) -> None:
+    """One JSON object per line: each stage, then the run, for log shippers."""
+    manifest = json.loads(summary.manifest.read_text())
+    for stage in manifest["stages"]:
+        typer.echo(json.dumps({"event": "stage", "run_id": summary.run_id, **stage}))
+    typer.echo(json.dumps({
+        "event": "run", "run_id": summary.run_id, "mode": manifest["mode"],
+        "manifest": str(summary.manifest), **asdict(summary.counts),
+    }))
 
 
 def _progress() -> Progress:

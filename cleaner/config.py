@@ -41,11 +41,15 @@ class FieldMap:
 
 @dataclass(frozen=True, slots=True)
 class IngestConfig:
+    """How ingest reads RAW: which fields hold what, the record size cap, what to skip."""
+
     fields: FieldMap = field(default_factory=FieldMap)
     # A single text record larger than this is quarantined rather than parsed:
     # no real news story is 50 MB, and line rules on it would stall the night.
     max_record_bytes: int = 50_000_000
-    # Glob patterns (relative to RAW) to skip, e.g. editor backups.
+    # Glob patterns (relative to RAW; "**/" spans any folders) to skip: hidden files
+    # and folders (a scraper's ".partial" downloads, ".git") and editor backups are not
+    # inputs.  Excluded files get no FileOutcome.
     exclude: tuple[str, ...] = ("**/.*", "**/*~")
 
 
@@ -125,6 +129,10 @@ class RunConfig:
     # Pin the run id (and with it every timestamp written) for reproducible tests;
     # None means "derive from the clock at start".
     run_id: str | None = None
+    # Records per processing chunk: large enough that per-chunk statistics (learned
+    # cruft) are representative, small enough that one chunk's Python objects stay
+    # well under a gigabyte.
+    chunk_records: int = 20_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,26 +9,31 @@ never become the canonical copy that better copies are filed under.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import xxhash
 
-from cleaner import schema
+from cleaner import schema, state
 from cleaner.config import Config
 from cleaner.cruft import compile_rules
 from cleaner.dedup import DedupIndex, deduplicate
-from cleaner.errors import InputError
+from cleaner.errors import ConfigError, InputError
 from cleaner.extract import extract
+from cleaner.faults import checkpoint
 from cleaner.ingest import ingest
+from cleaner.lock import run_lock
 from cleaner.normalise import normalise
 from cleaner.records import FailedCheck, FileOutcome, RawRecord, Story
 from cleaner.split import split
 from cleaner.validate import ValidationResult, validate
 from cleaner.write import Counts, RunOutput, StageTiming, publish_run
+
+T = TypeVar("T")
 
 #: Called as ``progress(stage, done, total)``; the CLI draws it with rich.
 Progress = Callable[[str, int, int], None]
@@ -40,16 +45,34 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 @dataclass
 class _Clock:
-    """Collects one StageTiming per stage, in the order the stages ran."""
+    """Adds up seconds and item counts per stage, across chunks, in first-run order."""
 
-    timings: list[StageTiming] = field(default_factory=list)
+    timings: dict[str, StageTiming] = field(default_factory=dict)
+
+    def add(self, name: str, seconds: float, items_in: int, items_out: int) -> None:
+        t = self.timings.get(name, StageTiming(name, 0.0, 0, 0))
+        self.timings[name] = StageTiming(
+            name, t.seconds + seconds, t.items_in + items_in, t.items_out + items_out
+        )
 
     @contextmanager
     def stage(self, name: str, items_in: int) -> Iterator[list[int]]:
         out = [0]
         start = time.perf_counter()
         yield out
-        self.timings.append(StageTiming(name, time.perf_counter() - start, items_in, out[0]))
+        self.add(name, time.perf_counter() - start, items_in, out[0])
+
+    def timed(self, name: str, events: Iterator[T]) -> Iterator[T]:
+        """Yield from ``events``, charging the time spent producing them to ``name``."""
+        while True:
+            start = time.perf_counter()
+            try:
+                event = next(events)
+            except StopIteration:
+                self.add(name, time.perf_counter() - start, 0, 0)
+                return
+            self.add(name, time.perf_counter() - start, 0, 1)
+            yield event
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,58 +97,108 @@ class RunSummary:
     checks: ValidationResult
 
 
-def prepare(raw_dir: Path, cfg: Config, progress: Progress = _quiet) -> Prepared:
-    """Run ingest, split, normalise and extract over every file under ``raw_dir``."""
+def prepare(
+    raw_dir: Path, cfg: Config, progress: Progress = _quiet, skip: Collection[str] = ()
+) -> Prepared:
+    """Run ingest, split, normalise and extract over every file under ``raw_dir``.
+
+    Records are taken in chunks of ``cfg.run.chunk_records``, so the Python objects
+    of split, normalise and extract exist for one chunk at a time; what accumulates
+    is the compact Arrow frame of extracted articles. Files in ``skip`` (relative
+    paths) are left unread: an incremental run already knows them.
+    """
     if not raw_dir.is_dir():
         raise InputError(f"input folder not found: {raw_dir} (pass the folder your scraper writes)")
     clock = _Clock()
-    records: list[RawRecord] = []
+    frames: list[pl.DataFrame] = []
     defects: list[RawRecord] = []
     outcomes: list[FileOutcome] = []
-    with clock.stage("ingest", 0) as out:
-        for event in ingest(raw_dir, cfg.ingest):
-            if isinstance(event, FileOutcome):
-                outcomes.append(event)
-                progress("ingest", len(outcomes), 0)
-            elif event.defect is not None:
-                defects.append(event)
-            else:
-                records.append(event)
-        out[0] = len(records)
-    stories: list[Story] = []
-    with clock.stage("split", len(records)) as out:
-        for i, record in enumerate(records, 1):
-            stories.extend(split(record, cfg.split))
-            progress("split", i, len(records))
-        out[0] = len(stories)
-    with clock.stage("normalise", len(stories)) as out:
-        rules = compile_rules(cfg.normalise, stories)
-        normalised = []
-        for i, story in enumerate(stories, 1):
-            normalised.append(normalise(story, rules))
-            progress("normalise", i, len(stories))
-        out[0] = len(normalised)
-    with clock.stage("extract", len(normalised)) as out:
-        articles = []
-        for i, clean in enumerate(normalised, 1):
-            articles.append(extract(clean, cfg.extract))
-            progress("extract", i, len(normalised))
-        frame = schema.articles_frame(articles).sort("raw_path", "record_index", "story_index")
-        out[0] = frame.height
+    chunk: list[RawRecord] = []
+    counts = [0, 0]  # records, stories
+    checkpoint("ingest")
+    for event in clock.timed("ingest", ingest(raw_dir, cfg.ingest, skip)):
+        if isinstance(event, FileOutcome):
+            outcomes.append(event)
+        elif event.defect is not None:
+            defects.append(event)
+        else:
+            chunk.append(event)
+            if len(chunk) >= cfg.run.chunk_records:
+                frames.append(_process(chunk, cfg, clock, counts, progress))
+                chunk = []
+    if chunk or not frames:
+        frames.append(_process(chunk, cfg, clock, counts, progress))
+    frame = pl.concat(frames).sort("raw_path", "record_index", "story_index")
     return Prepared(
         articles=frame,
         defects=_defects_frame(defects),
         outcomes=tuple(outcomes),
-        records=len(records) + len(defects),
-        stories=len(stories) + len(defects),
-        timings=tuple(clock.timings),
+        records=counts[0] + len(defects),
+        stories=counts[1] + len(defects),
+        timings=tuple(clock.timings.values()),
     )
 
 
-def run(raw_dir: Path, out_dir: Path, cfg: Config, progress: Progress = _quiet) -> RunSummary:
-    """The whole nightly job: every story ends in exactly one of articles, duplicates, rejected."""
-    prepared = prepare(raw_dir, cfg, progress)
-    clock = _Clock(list(prepared.timings))
+def _process(
+    records: list[RawRecord], cfg: Config, clock: _Clock, counts: list[int], progress: Progress
+) -> pl.DataFrame:
+    """Split, normalise and extract one chunk of records into an article frame."""
+    with clock.stage("split", len(records)) as out:
+        stories: list[Story] = [s for r in records for s in split(r, cfg.split)]
+        out[0] = len(stories)
+    with clock.stage("normalise", len(stories)) as out:
+        rules = compile_rules(cfg.normalise, stories)
+        normalised = [normalise(story, rules) for story in stories]
+        out[0] = len(normalised)
+    with clock.stage("extract", len(normalised)) as out:
+        frame = schema.articles_frame([extract(item, cfg.extract) for item in normalised])
+        out[0] = frame.height
+    counts[0] += len(records)
+    counts[1] += len(stories)
+    progress("stories", counts[1], 0)
+    return frame
+
+
+def run(
+    raw_dir: Path,
+    out_dir: Path,
+    cfg: Config,
+    progress: Progress = _quiet,
+    full: bool = False,
+) -> RunSummary:
+    """The nightly job: only new or changed files; every story ends in exactly one table.
+
+    Holds the output folder's lock, first cleans up what a crashed run left, and
+    commits by publishing the manifest last (see ``cleaner.state``).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(out_dir):
+        state.recover(out_dir)
+        if full and state.committed_runs(out_dir):
+            raise ConfigError(
+                f"--full writes a fresh output, but {out_dir} already holds runs; "
+                "pass an empty folder, or `cleaner rollback` the runs to redo"
+            )
+        known = {} if full else state.known_files(out_dir)
+        on_disk = state.scan(raw_dir, cfg.ingest.exclude) if raw_dir.is_dir() else {}
+        unchanged = {p for p, f in on_disk.items() if _same_stat(known.get(p), f)}
+        prepared = prepare(raw_dir, cfg, progress, skip=unchanged)
+        changes = _changes(prepared.outcomes, known, unchanged)
+        prepared, already = _drop_published(prepared, changes, out_dir)
+        return _finish(raw_dir, out_dir, cfg, prepared, changes, already, on_disk, full)
+
+
+def _finish(
+    raw_dir: Path,
+    out_dir: Path,
+    cfg: Config,
+    prepared: Prepared,
+    changes: dict[str, str],
+    already: int,
+    on_disk: dict[str, state.FileState],
+    full: bool,
+) -> RunSummary:
+    clock = _Clock({t.name: t for t in prepared.timings})
     with clock.stage("validate", prepared.articles.height) as out:
         checks = validate(prepared.articles, cfg.validate)
         judged = prepared.articles.join(checks.rows, on="doc_id", how="left", maintain_order="left")
@@ -139,32 +212,102 @@ def run(raw_dir: Path, out_dir: Path, cfg: Config, progress: Progress = _quiet) 
             [schema.conform(judged.filter(pl.col("critical")), schema.REJECTED), prepared.defects]
         )
         out[0] = accepted.height
+    checkpoint("dedup")
     with clock.stage("dedup", accepted.height) as out:
         index = DedupIndex.load(out_dir / "_state")
-        mapping = deduplicate(accepted, cfg.dedup, index).mapping
-        deduped = accepted.join(mapping, on="doc_id", how="left", maintain_order="left")
+        dedup = deduplicate(accepted, cfg.dedup, index)
+        deduped = accepted.join(dedup.mapping, on="doc_id", how="left", maintain_order="left")
         canon = deduped.filter(pl.col("duplicate_of").is_null())
         dups = deduped.filter(pl.col("duplicate_of").is_not_null())
         out[0] = canon.height
+    stories = canon.height + dups.height + rejected.height
     output = RunOutput(
         articles=schema.conform(canon, schema.ARTICLES),
         duplicates=schema.conform(dups, schema.DUPLICATES),
         rejected=rejected,
         outcomes=prepared.outcomes,
+        changes=changes,
         checks=checks.checks,
         counts=Counts(
-            files=len(prepared.outcomes),
+            files=len(changes),
             records=prepared.records,
-            stories=prepared.stories,
+            stories=stories,
             articles=canon.height,
             duplicates=dups.height,
             rejected=rejected.height,
+            already_published=already,
         ),
+        ledger=_ledger_part(prepared, changes, on_disk),
+        index_part=dedup.index_part,
+        mode="full" if full else "incremental",
     )
-    with clock.stage("write", prepared.stories) as out:
-        run_id, manifest = publish_run(out_dir, raw_dir, cfg, output, clock.timings)
-        out[0] = prepared.stories
+    checkpoint("publish")
+    run_id, manifest = publish_run(out_dir, raw_dir, cfg, output, list(clock.timings.values()))
     return RunSummary(run_id, out_dir, output.counts, manifest, prepared.outcomes, checks)
+
+
+def _same_stat(known: state.FileState | None, now: state.FileState) -> bool:
+    return known is not None and (known.size, known.mtime_ns) == (now.size, now.mtime_ns)
+
+
+def _changes(
+    outcomes: tuple[FileOutcome, ...], known: dict[str, state.FileState], unchanged: set[str]
+) -> dict[str, str]:
+    """path -> "new" | "changed" | "unchanged", for every file under RAW."""
+    changes = dict.fromkeys(unchanged, "unchanged")
+    for o in outcomes:
+        before = known.get(o.path)
+        if before is None:
+            changes[o.path] = "new"
+        elif before.file_hash == o.file_hash:
+            changes[o.path] = "unchanged"  # touched, same bytes
+        else:
+            changes[o.path] = "changed"
+    return dict(sorted(changes.items()))
+
+
+def _drop_published(
+    prepared: Prepared, changes: dict[str, str], out_dir: Path
+) -> tuple[Prepared, int]:
+    """Drop stories an earlier run already published: a touched file's, and the
+    unchanged stories of a changed file (its new and edited stories go on)."""
+    revisit = sorted(p for p, c in changes.items() if c != "new")
+    if not revisit:
+        return prepared, 0
+    seen = state.published_ids(out_dir, state.runs_that_read(out_dir, revisit))
+    same_bytes = [p for p, c in changes.items() if c == "unchanged"]
+    drop = pl.col("doc_id").is_in(sorted(seen)) | pl.col("raw_path").is_in(same_bytes)
+    articles = prepared.articles.filter(~drop)
+    defects = prepared.defects.filter(~drop)
+    dropped = prepared.articles.height - articles.height + prepared.defects.height - defects.height
+    return (
+        Prepared(articles, defects, prepared.outcomes, prepared.records,
+                 prepared.stories - dropped, prepared.timings),
+        dropped,
+    )
+
+
+def _ledger_part(
+    prepared: Prepared, changes: dict[str, str], on_disk: dict[str, state.FileState]
+) -> pl.DataFrame:
+    """One ledger row per file this run read (new or changed)."""
+    per_file = pl.concat(
+        [prepared.articles.select("raw_path"), prepared.defects.select("raw_path")]
+    )["raw_path"].value_counts()
+    stories = dict(zip(per_file["raw_path"].to_list(), per_file["count"].to_list(), strict=True))
+    rows = [
+        {
+            "path": o.path,
+            "size": o.size,
+            "mtime_ns": on_disk[o.path].mtime_ns if o.path in on_disk else 0,
+            "file_hash": o.file_hash,
+            "status": o.status,
+            "change": changes[o.path],
+            "stories": stories.get(o.path, 0),
+        }
+        for o in prepared.outcomes
+    ]
+    return pl.DataFrame(rows, schema={k: v for k, v in state.LEDGER.items() if k != "run_id"})
 
 
 def _defects_frame(defects: list[RawRecord]) -> pl.DataFrame:

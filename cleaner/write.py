@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import shutil
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -21,9 +22,9 @@ from typing import Any
 import polars as pl
 
 from cleaner.config import Config
+from cleaner.faults import checkpoint
 from cleaner.records import FileOutcome
-
-TABLES = ("articles", "duplicates", "rejected")
+from cleaner.state import LEDGER, TABLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class Counts:
     articles: int
     duplicates: int
     rejected: int
+    # Stories of changed files that an earlier run already published, left out.
+    already_published: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +55,12 @@ class RunOutput:
     duplicates: pl.DataFrame
     rejected: pl.DataFrame
     outcomes: tuple[FileOutcome, ...]
+    changes: dict[str, str]  # path -> new | changed | unchanged, every file under RAW
     checks: tuple[Any, ...]  # validate.CheckSummary; Any avoids an import cycle
     counts: Counts
+    ledger: pl.DataFrame  # this run's ledger part (state.LEDGER without run_id)
+    index_part: pl.DataFrame  # this run's additions to the dedup index
+    mode: str  # "incremental" or "full"
 
 
 def new_run_id(out_dir: Path, pinned: str | None) -> str:
@@ -95,13 +102,27 @@ def publish_run(
         "duplicates": output.duplicates.sort("doc_id"),
         "rejected": output.rejected.sort("doc_id"),
     }
-    for name, frame in tables.items():
-        write_parquet(frame.with_columns(run_id=pl.lit(run_id)), staging / f"{name}.parquet")
+    parts: dict[str, pl.DataFrame] = {}
+    if output.counts.stories:  # a night with nothing new adds no data files
+        parts.update({name: frame.with_columns(run_id=pl.lit(run_id))
+                      for name, frame in tables.items()})
+    if output.ledger.height:
+        ledger = output.ledger.with_columns(run_id=pl.lit(run_id))
+        parts["_state/ledger"] = ledger.select(list(LEDGER))
+    if output.index_part.height:
+        parts["_state/dedup"] = output.index_part
+    clock = time.perf_counter()
+    for folder, frame in parts.items():
+        write_parquet(frame, staging / f"{folder.replace('/', '.')}.parquet")
+    n = output.counts.stories
+    timings = [*timings, StageTiming("write", time.perf_counter() - clock, n, n)]
     manifest = build_manifest(run_id, started, raw_dir, out_dir, cfg, output, timings, tables)
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    for name in TABLES:
-        (out_dir / name).mkdir(parents=True, exist_ok=True)
-        os.replace(staging / f"{name}.parquet", out_dir / name / f"{run_id}.parquet")
+    for folder in parts:
+        (out_dir / folder).mkdir(parents=True, exist_ok=True)
+        checkpoint(f"publish:{folder}")
+        os.replace(staging / f"{folder.replace('/', '.')}.parquet",
+                   out_dir / folder / f"{run_id}.parquet")
     (out_dir / "runs").mkdir(parents=True, exist_ok=True)
     final = out_dir / "runs" / f"{run_id}.json"
     os.replace(staging / "manifest.json", final)
@@ -131,16 +152,28 @@ def build_manifest(
         },
         "raw_dir": str(raw_dir),
         "out_dir": str(out_dir),
+        "mode": output.mode,
         "config": asdict(cfg),
-        "inputs": [asdict(o) for o in output.outcomes],
+        "inputs": _inputs(output),
         "counts": asdict(output.counts),
         "stages": [asdict(t) for t in timings],
         "per_source": _per_source(tables),
         "checks": [asdict(c) for c in output.checks],
         "cruft_rules": _cruft_rules(tables),
         "clusters": _clusters(tables),
-        "outputs": {name: f"{name}/{run_id}.parquet" for name in TABLES},
+        "outputs": {
+            name: f"{name}/{run_id}.parquet" for name in TABLES if output.counts.stories
+        },
     }
+
+
+def _inputs(output: RunOutput) -> list[dict[str, Any]]:
+    """Every file under RAW with its outcome; files left unread say so."""
+    read = {o.path: asdict(o) for o in output.outcomes}
+    return [
+        {**read.get(path, {"path": path, "status": "unread", "records": 0}), "change": change}
+        for path, change in output.changes.items()
+    ]
 
 
 def _per_source(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:

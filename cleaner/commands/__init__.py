@@ -11,7 +11,9 @@ def register_all(app: typer.Typer) -> None:
     """Add every area's commands to ``app`` (once)."""
     if getattr(app, "_cleaner_registered", False):
         return
-    registers: tuple[Callable[[typer.Typer], None], ...] = ()
+    from cleaner.commands import ops
+
+    registers: tuple[Callable[[typer.Typer], None], ...] = (ops.register,)
     for register in registers:
         register(app)
     app._cleaner_registered = True  # type: ignore[attr-defined]

@@ -187,7 +187,10 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         table.add_row(label, str(value))
     console = Console()
     console.print(table)
+    for flag in summary.published.drift:
+        console.print(f"[yellow]drift:[/] {flag.message}", highlight=False)
     console.print(f"manifest: {summary.manifest}", highlight=False)
+    console.print(f"report:   {summary.published.report}", highlight=False)
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ from cleaner.normalise import normalise
 from cleaner.records import FailedCheck, FileOutcome, RawRecord, Story
 from cleaner.split import split
 from cleaner.validate import ValidationResult, validate
-from cleaner.write import Counts, RunOutput, StageTiming, publish_run
+from cleaner.write import Counts, Published, RunOutput, StageTiming, publish_run
 
 T = TypeVar("T")
 
@@ -89,12 +89,20 @@ class Prepared:
 
 @dataclass(frozen=True, slots=True)
 class RunSummary:
-    run_id: str
-    out_dir: Path
+    """What a run did: where it was published, its counts, file outcomes and checks."""
+
+    published: Published
     counts: Counts
-    manifest: Path
     outcomes: tuple[FileOutcome, ...]
     checks: ValidationResult
+
+    @property
+    def run_id(self) -> str:
+        return self.published.run_id
+
+    @property
+    def manifest(self) -> Path:
+        return self.published.manifest
 
 
 def prepare(
@@ -201,7 +209,7 @@ def _finish(
     clock = _Clock({t.name: t for t in prepared.timings})
     with clock.stage("validate", prepared.articles.height) as out:
         checks = validate(prepared.articles, cfg.validate)
-        judged = prepared.articles.join(checks.rows, on="doc_id", how="left", maintain_order="left")
+        judged = prepared.articles.hstack(checks.rows.drop("doc_id"))  # rows keep input order
         accepted = judged.filter(~pl.col("critical")).with_columns(
             warnings=pl.concat_list(
                 "warnings",
@@ -242,8 +250,8 @@ def _finish(
         mode="full" if full else "incremental",
     )
     checkpoint("publish")
-    run_id, manifest = publish_run(out_dir, raw_dir, cfg, output, list(clock.timings.values()))
-    return RunSummary(run_id, out_dir, output.counts, manifest, prepared.outcomes, checks)
+    published = publish_run(out_dir, raw_dir, cfg, output, list(clock.timings.values()))
+    return RunSummary(published, output.counts, prepared.outcomes, checks)
 
 
 def _same_stat(known: state.FileState | None, now: state.FileState) -> bool:

@@ -78,6 +78,10 @@ def recover(out_dir: Path) -> list[Path]:
             shutil.rmtree(item) if item.is_dir() else item.unlink()
             removed.append(item)
     committed = set(committed_runs(out_dir))
+    for report in sorted((out_dir / "runs").glob("*.html")) if (out_dir / "runs").is_dir() else ():
+        if report.stem not in committed:
+            report.unlink()
+            removed.append(report)
     for folder in part_dirs(out_dir):
         for part in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
             if part.stem not in committed:

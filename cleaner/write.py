@@ -22,8 +22,11 @@ from typing import Any
 import polars as pl
 
 from cleaner.config import Config
+from cleaner.drift import DriftFlag, detect
 from cleaner.faults import checkpoint
 from cleaner.records import FileOutcome
+from cleaner.report import render
+from cleaner.runs import earlier_runs, parse_run
 from cleaner.state import LEDGER, TABLES
 
 
@@ -63,6 +66,16 @@ class RunOutput:
     mode: str  # "incremental" or "full"
 
 
+@dataclass(frozen=True, slots=True)
+class Published:
+    """Where a committed run's manifest and report are, and its drift flags."""
+
+    run_id: str
+    manifest: Path
+    report: Path
+    drift: tuple[DriftFlag, ...]
+
+
 def new_run_id(out_dir: Path, pinned: str | None) -> str:
     """A sortable, unique run id: the UTC start time, or the id pinned in the config.
 
@@ -90,8 +103,12 @@ def publish_run(
     cfg: Config,
     output: RunOutput,
     timings: list[StageTiming],
-) -> tuple[str, Path]:
-    """Write the run into staging, then move each part into place, manifest last."""
+) -> Published:
+    """Write the run into staging, then move each part into place, manifest last.
+
+    The HTML report and the drift flags are computed from the manifest before it is
+    published, so a committed run always has both.
+    """
     started = datetime.now(UTC)
     run_id = new_run_id(out_dir, cfg.run.run_id)
     staging = out_dir / "_staging" / run_id
@@ -117,17 +134,22 @@ def publish_run(
     n = output.counts.stories
     timings = [*timings, StageTiming("write", time.perf_counter() - clock, n, n)]
     manifest = build_manifest(run_id, started, raw_dir, out_dir, cfg, output, timings, tables)
+    final = out_dir / "runs" / f"{run_id}.json"
+    record = parse_run(json.loads(json.dumps(manifest, default=str)), final)
+    drift = detect(record, earlier_runs(record, cfg.validate.drift.history), cfg.validate.drift)
+    manifest["drift"] = [asdict(flag) for flag in drift]
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    (staging / "report.html").write_text(render(record, drift), encoding="utf-8")
     for folder in parts:
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
         checkpoint(f"publish:{folder}")
         os.replace(staging / f"{folder.replace('/', '.')}.parquet",
                    out_dir / folder / f"{run_id}.parquet")
     (out_dir / "runs").mkdir(parents=True, exist_ok=True)
-    final = out_dir / "runs" / f"{run_id}.json"
+    os.replace(staging / "report.html", final.with_suffix(".html"))
     os.replace(staging / "manifest.json", final)
     shutil.rmtree(staging, ignore_errors=True)
-    return run_id, final
+    return Published(run_id, final, final.with_suffix(".html"), drift)
 
 
 def build_manifest(

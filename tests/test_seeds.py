@@ -42,7 +42,9 @@ def outcome(cli: typer.Typer, tmp_path_factory: pytest.TempPathFactory) -> pl.Da
         frames.append(frame.select(
             "raw_path", "story_index", "title", "source", "published", "dateline", "body",
             "summary", "caption", "warnings",
-            failed=(pl.col("failed_checks").list.eval(pl.element().struct.field("column"))
+            failed=(pl.col("failed_checks").list.eval(
+                        pl.element().filter(pl.element().struct.field("severity") == "critical")
+                        .struct.field("column"))
                     if "failed_checks" in frame.columns else pl.lit([], pl.List(pl.Utf8))),
             outcome=pl.lit(table),
         ))

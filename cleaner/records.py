@@ -113,10 +113,15 @@ class LineFate:
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """A kept line after text repair, still tied to its raw line number."""
+    """A kept line after text repair, still tied to its raw line number.
+
+    ``continued`` lists the raw lines of a hard-wrapped paragraph that were joined
+    onto this one, so the audit trail still accounts for each of them.
+    """
 
     line_no: int
     text: str
+    continued: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

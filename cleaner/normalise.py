@@ -203,6 +203,7 @@ def normalise(story: Story, rules: CruftRules) -> Normalised:
     """
     fixes: list[str] = []
     rows: list[tuple[int, str]] = []  # (line_no, repaired text) of the non-blank lines
+    raw_of: dict[int, str] = {}  # audit entries quote the raw line, as scraped
     blank_run = 0
     for offset, raw in enumerate(story.lines):
         blank_run = blank_run + 1 if is_blank(raw) else 0
@@ -213,6 +214,7 @@ def normalise(story: Story, rules: CruftRules) -> Normalised:
         text, used = fix_and_explain(raw)
         fixes.extend(u for u in used if u not in fixes)
         rows.append((story.line_start + offset, text))
+        raw_of[story.line_start + offset] = raw
     if "\r" in story.record.text:
         fixes.insert(0, "crlf")
 
@@ -222,7 +224,7 @@ def normalise(story: Story, rules: CruftRules) -> Normalised:
         if text:
             alive.append((line_no, text))
         else:
-            removed.append(LineFate(line_no, "removed", "blank_after_fixes", text))
+            removed.append(LineFate(line_no, "removed", "blank_after_fixes", raw_of[line_no]))
 
     texts = [t for _, t in alive]
     if rules.page_dumps and pagedump.looks_like_page_dump(texts):
@@ -232,7 +234,7 @@ def normalise(story: Story, rules: CruftRules) -> Normalised:
             if verdict.keep:
                 kept_rows.append((line_no, text))
             else:
-                removed.append(LineFate(line_no, "removed", verdict.rule, text))
+                removed.append(LineFate(line_no, "removed", verdict.rule, raw_of[line_no]))
         alive = kept_rows
 
     profile = recognise(rules.profiles, [t for _, t in alive])
@@ -242,9 +244,9 @@ def normalise(story: Story, rules: CruftRules) -> Normalised:
     for line_no, text in alive:
         rule = classify(text, profile, rules)
         if rule is not None:
-            removed.append(LineFate(line_no, rule.fate, rule.name, text))
+            removed.append(LineFate(line_no, rule.fate, rule.name, raw_of[line_no]))
         elif learned and (src, wildcard(text)) in learned:
-            removed.append(LineFate(line_no, "removed", f"learned:{wildcard(text)}", text))
+            removed.append(LineFate(line_no, "removed", f"learned:{wildcard(text)}", raw_of[line_no]))
         else:
             kept.append((line_no, text))
 
@@ -257,4 +259,5 @@ def normalise(story: Story, rules: CruftRules) -> Normalised:
         removed=tuple(sorted(removed, key=lambda r: r.line_no)),
         fixes=tuple(fixes),
         profile=profile.name if profile else None,
+        profile_source=profile.source if profile else None,
     )

@@ -133,6 +133,7 @@ class Normalised:
     removed: tuple[LineFate, ...]
     fixes: tuple[str, ...]  # names of the text fixes that changed something
     profile: str | None  # the publisher profile that recognised the layout
+    profile_source: str | None = None  # the source that profile implies, if any
 
 
 @dataclass(frozen=True, slots=True)

@@ -246,7 +246,8 @@ def normalise(story: Story, rules: CruftRules) -> Normalised:
         if rule is not None:
             removed.append(LineFate(line_no, rule.fate, rule.name, raw_of[line_no]))
         elif learned and (src, wildcard(text)) in learned:
-            removed.append(LineFate(line_no, "removed", f"learned:{wildcard(text)}", raw_of[line_no]))
+            rule_name = f"learned:{wildcard(text)}"
+            removed.append(LineFate(line_no, "removed", rule_name, raw_of[line_no]))
         else:
             kept.append((line_no, text))
 

@@ -128,7 +128,7 @@ GENERIC_RULES: tuple[LineRule, ...] = (
           r"(?:©|\([cC]\)|Copyright|COPYRIGHT)\s*(?:©\s*)?(?:19|20)\d\d.{0,100}",
           r"©.{0,100}", r".{0,80}All [rR]ights [rR]eserved\.?"),
     _rule("separator_line", r"(?:\*\s*){3,}|[-_=~]{3,}"),
-    _rule("updated_stamp", r"(?:Last )?(?:Updated|UPDATED)(?: on| at)?:?\s+{date}",
+    _rule("updated_stamp", r"(?:Last |LAST )?(?:[Uu]pdated|UPDATED)(?: on| at)?:?\s+{date}",
           fate="updated"),
     _rule("published_footer", r"Published in [A-Z][\w .&'\u2019-]{1,40}?,\s+{date}\.?",
           fate="source"),

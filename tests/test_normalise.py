@@ -38,8 +38,9 @@ def _normalise(text: str, cfg: NormaliseConfig | None = None) -> Normalised:
 
 
 def test_cruft_removed_with_rule_names() -> None:
-    n = _normalise("Read more: Floods in the north\nThe river rose overnight.\nAdvertisement\nShare on Facebook\n"
-                   "Roads were closed.\nUpdated 02 May 2024\n\u00a9 2024 Example Media")
+    n = _normalise("Read more: Floods in the north\nThe river rose overnight.\nAdvertisement\n"
+                   "Share on Facebook\nRoads were closed.\nUpdated 02 May 2024\n"
+                   "\u00a9 2024 Example Media")
     assert [x.text for x in n.lines] == ["The river rose overnight.", "Roads were closed."]
     assert [(r.line_no, r.fate, r.rule) for r in n.removed] == [
         (1, "removed", "read_more"), (3, "removed", "advertisement"),

@@ -62,23 +62,27 @@ class _Draft:
         self.fate[line.line_no] = (fate, rule)
 
 
-def _title(d: _Draft, given: str | None) -> tuple[str | None, str | None]:
+def _title(d: _Draft, given: str | None, removed: Sequence[LineFate],
+           ) -> tuple[str | None, str | None]:
     """Title and caption from the top of the story: repeated headline, given title, headline."""
     top = d.lines[:_HEAD_ZONE]
     for i, first in enumerate(top):
-        if not headline_like(first.text):
+        if not headline_like(first.text) or _BYLINE.match(first.text):
             continue
         for j in range(i + 1, len(top)):
-            if top[j].text == first.text:
-                between = top[i + 1:j]
-                if len(between) > 3:
-                    break
-                d.take(first, "title", "repeated_headline")
-                d.take(top[j], "title", "repeated_headline")
-                for line in between:
-                    d.take(line, "caption", "between_headlines")
-                caption = " ".join(x.text for x in between) or None
-                return (given or first.text), caption
+            if top[j].text != first.text:
+                continue
+            between = top[i + 1:j]
+            # The layout: headline, caption, header block (already removed), headline.
+            header = any(first.line_no < e.line_no < top[j].line_no for e in removed)
+            if between and not (header and len(between) == 1):
+                break
+            d.take(first, "title", "repeated_headline")
+            d.take(top[j], "title", "repeated_headline")
+            for line in between:
+                d.take(line, "caption", "between_headlines")
+            caption = " ".join(x.text for x in between) or None
+            return (given or first.text), caption
     if given:
         for line in top[:3]:
             if line.text.casefold() == given.strip().casefold():
@@ -116,7 +120,7 @@ def _header_fields(d: _Draft) -> tuple[list[str], list[str], str | None, list[st
                 line.text):
             d.take(line, "caption", "caption_credit")
             captions.append(line.text)
-        elif m := _URL.match(line.text):
+        elif (k < 8 or k >= len(free) - 3) and (m := _URL.match(line.text)):
             d.take(line, "url", "bare_url")
             urls.append(m.group("url"))
         elif (k < 8 or k >= len(free) - 3) and (m := _BYLINE.match(line.text)) \
@@ -178,7 +182,7 @@ def extract(item: Normalised, cfg: ExtractConfig) -> Article:
     record = story.record
     given = record.given
     d = _Draft(list(item.lines), {})
-    title, between_caption = _title(d, given.title)
+    title, between_caption = _title(d, given.title, item.removed)
     summary, captions, byline, urls = _header_fields(d)
     if between_caption:
         captions.insert(0, between_caption)

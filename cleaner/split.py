@@ -27,16 +27,17 @@ from cleaner.dates import DATE
 from cleaner.records import RawRecord, Story
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Only unmistakable header-block lines count: a bare date, a "By" line or a name alone
+# also occur in comment threads and would cut a page dump into pieces.
 _HEADER_CUE = re.compile(
-    rf"^(?:Short Url|Follow|Share|(?:Last )?Updated:?\s+{DATE}|(?:Published|Posted):?\s+{DATE}"
-    rf"|By\s+[A-Z][\w.'\u2019-]+(?:\s+[A-Z][\w.'\u2019-]+){{0,3}}|{DATE})$"
+    rf"^(?:Short Url|Follow|(?:Last )?Updated:?\s+{DATE}|(?:Published|Posted):?\s+{DATE})$"
 )
 _DATE_HEADER = re.compile(r"^\s*date \d{4}-\d{2}-\d{2}\b")
 _FOOTER = re.compile(rf"^Published in [A-Z][\w .&'\u2019-]{{1,40}}?,\s+{DATE}\.?$")
 _SEPARATOR = re.compile(r"^(?:[\s\xa0]*\xa0[\s\xa0]*|\s*(?:\*\s*){3,}|\s*[-_=~]{3,}\s*|\s*\f\s*)$")
 _DATELINE = re.compile(r"^(?:\s*date \d{4}-\d{2}-\d{2}\s+)?[A-Z][A-Z .'-]{2,30}(?:,[\w .]+)?"
                        r"\s*(?:\([A-Za-z .]+\)\s*)?[:\u2014\u2013-]\s")
-_END_PUNCT = ".!?\"\u201d\u2019:;)"
+_END_PUNCT = ".!?\"\u201d\u2019:;),"
 _WINDOW = 8  # non-blank lines searched after a headline for its header block
 
 
@@ -69,7 +70,7 @@ def headline_like(line: str) -> bool:
     text = line.strip()
     words = text.split()
     return (
-        2 <= len(words) <= 25
+        3 <= len(words) <= 25
         and (text[0].isupper() or text[0].isdigit() or text[0] in "\u2018\u201c\"'")
         and text[-1] not in _END_PUNCT.replace("\u2019", "").replace("\u201d", "")
         and not _HEADER_CUE.match(text)
@@ -87,17 +88,22 @@ def _next_nonblank(lines: Sequence[str], start: int, count: int) -> list[int]:
 
 
 def _repeated_headline(lines: Sequence[str], i: int) -> bool:
+    """Headline, header block (at most one other line, the caption), the same headline."""
     if not headline_like(lines[i]):
         return False
-    after = _next_nonblank(lines, i + 1, _WINDOW)
     head = lines[i].strip()
     cue = False
-    for j in after:
+    others = 0
+    for j in _next_nonblank(lines, i + 1, _WINDOW):
         text = lines[j].strip()
+        if text == head:
+            return cue
         if _HEADER_CUE.match(text):
             cue = True
-        elif text == head:
-            return cue
+        else:
+            others += 1
+            if others > 1:
+                return False
     return False
 
 

@@ -68,3 +68,14 @@ def test_split_without_any_cue() -> None:
              "Water flows again on Friday.", "", "", "Wheat target raised", "",
              "The province raised its wheat target.", "Millers welcomed it."]
     assert len(split(record("\n".join(lines)), SplitConfig())) == 2
+
+
+PAGEDUMPS = SEEDS.parent / "devdata" / "pagedumps" / "dump"
+
+
+@pytest.mark.skipif(not PAGEDUMPS.is_dir(), reason="shared page dumps not present")
+def test_no_false_splits_on_whole_page_dumps() -> None:
+    """Each dump is one article with comments and menus around it: never cut it up."""
+    split_files = [p.name for p in sorted(PAGEDUMPS.glob("*.txt"))
+                   if len(split(read_raw_file(p), SplitConfig())) > 1]
+    assert split_files == []

@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import cast
 
@@ -261,6 +262,34 @@ def compile_rules(cfg: NormaliseConfig, stories: Sequence[Story]) -> CruftRules:
     )
 
 
+@lru_cache(maxsize=64)
+def _combined(rules: tuple[LineRule, ...]) -> re.Pattern[str]:
+    """All rules as one alternation: one regex pass per line instead of one per rule.
+
+    ``fullmatch`` tries the alternatives in order, so the first rule that matches the
+    whole line wins, exactly as if the rules were tried one by one.
+    """
+    return re.compile("|".join(f"(?P<r{k}>{r.pattern.pattern})" for k, r in enumerate(rules)))
+
+
+def line_classifier(profile: Profile | None, rules: CruftRules,
+                    ) -> Callable[[str], LineRule | None]:
+    """A function giving a line's first matching rule: profile rules, then generic ones.
+
+    Built once per story, so the rule set is compiled and looked up once, not per line.
+    """
+    candidates = (*(profile.rules if profile else ()), *rules.generic)
+    pattern = _combined(candidates)
+
+    def classify_line(line: str) -> LineRule | None:
+        m = pattern.fullmatch(line)
+        if m is None or m.lastgroup is None:
+            return None
+        return candidates[int(m.lastgroup[1:])]
+
+    return classify_line
+
+
 def classify(line: str, profile: Profile | None, rules: CruftRules) -> LineRule | None:
     """The first rule (profile rules before generic ones) that matches a whole line.
 
@@ -269,11 +298,7 @@ def classify(line: str, profile: Profile | None, rules: CruftRules) -> LineRule 
     >>> classify("Follow the money, she said.", None, CruftRules(GENERIC_RULES, ())) is None
     True
     """
-    candidates = (*(profile.rules if profile else ()), *rules.generic)
-    for rule in candidates:
-        if rule.matches(line):
-            return rule
-    return None
+    return line_classifier(profile, rules)(line)
 
 
 def profile_toml(candidates: Sequence[LearnedCruft], source: str) -> str:

@@ -44,6 +44,11 @@ _DATELINE = re.compile(
     r"^(?P<city>[A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,3})(?:,\s*[A-Z][\w .]{1,30}?)?"
     r"\s*(?:\((?:[A-Za-z .]{1,20})\)\s*)?(?::|\s[\u2014\u2013-])\s+(?=\S)"
 )
+# All-caps labels that start a paragraph the way a dateline does, but are not places.
+_NOT_PLACES = frozenset({
+    "NOTE", "EDITOR'S NOTE", "UPDATE", "UPDATED", "BREAKING", "BREAKING NEWS", "CORRECTION",
+    "EXCLUSIVE", "ANALYSIS", "OPINION", "WATCH", "VIDEO", "PHOTOS", "LIVE", "FACTBOX", "Q", "A",
+})
 _FOOTER_SOURCE = re.compile(rf"Published in (?P<outlet>.+?),\s+(?:{DATE})")
 _END = ".!?:;\"'\u201d\u2019)]\u00bb\u2026"
 
@@ -200,7 +205,7 @@ def extract(item: Normalised, cfg: ExtractConfig) -> Article:
             header_date = parse_date(m.group("date"))
             text = text[m.end():]
             applied.append("date_header")
-        if m := _DATELINE.match(text):
+        if (m := _DATELINE.match(text)) and m.group("city").strip() not in _NOT_PLACES:
             dateline = m.group("city").strip()
             text = text[m.end():]
             applied.append("dateline")

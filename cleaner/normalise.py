@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import ftfy
 
 from cleaner import pagedump
-from cleaner.cruft import CruftRules, classify, recognise, source_key, wildcard
+from cleaner.cruft import CruftRules, line_classifier, recognise, source_key, wildcard
 from cleaner.records import Line, LineFate, Normalised, Story
 from cleaner.split import is_blank
 
@@ -108,6 +108,9 @@ def fix_and_explain(line: str) -> tuple[str, tuple[str, ...]]:
     >>> fix_and_explain("Pakistanâ€™s&nbsp;capital ")
     ('Pakistan\u2019s capital', ('mojibake', 'html_entities', 'nbsp', 'spaces'))
     """
+    if line.isascii() and line.isprintable() and "&" not in line and "  " not in line \
+            and line == line.strip():
+        return line, ()  # the common case: nothing any fix could change
     used: list[str] = []
     for _ in range(_MAX_PASSES):
         before = line
@@ -240,9 +243,10 @@ def normalise(story: Story, rules: CruftRules) -> Normalised:
     profile = recognise(rules.profiles, [t for _, t in alive])
     learned = rules.learned_keys() if rules.strip_learned else frozenset()
     src = source_key(story)
+    classify = line_classifier(profile, rules)
     kept: list[tuple[int, str]] = []
     for line_no, text in alive:
-        rule = classify(text, profile, rules)
+        rule = classify(text)
         if rule is not None:
             removed.append(LineFate(line_no, rule.fate, rule.name, raw_of[line_no]))
         elif learned and (src, wildcard(text)) in learned:

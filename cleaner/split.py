@@ -121,17 +121,19 @@ def _start_cue_after(lines: Sequence[str], i: int) -> bool:
 def boundaries(lines: Sequence[str]) -> list[tuple[int, str]]:
     """Indexes (0-based) where a new story starts after the first, with the rule that fired.
 
-    >>> boundaries(["Story one", "Short Url", "Story one", "Body.", "\\xa0",
-    ...             "Story two", "Follow", "Story two", "Body two."])
+    >>> boundaries(["Story number one", "Short Url", "Story number one", "Body.", "\\xa0",
+    ...             "Story number two", "Follow", "Story number two", "Body two."])
     [(5, 'repeated_headline')]
     """
     first = next((i for i, line in enumerate(lines) if not is_blank(line)), len(lines))
     found: dict[int, str] = {}
+    # Most records have no header-block line at all: then no headline check is needed.
+    has_cue = any(_HEADER_CUE.match(line.strip()) for line in lines)
     for i in range(first + 1, len(lines)):
         line = lines[i]
         if is_blank(line) and not _SEPARATOR.match(line):
             continue
-        if _repeated_headline(lines, i):
+        if has_cue and _repeated_headline(lines, i):
             found[i] = "repeated_headline"  # the strongest cue names the cut
         elif _DATE_HEADER.match(line):
             found[i] = "date_header"
@@ -163,8 +165,9 @@ def split(record: RawRecord, cfg: SplitConfig) -> list[Story]:
     with a reason instead of it vanishing silently.
 
     >>> from cleaner.records import RawRecord
-    >>> rec = RawRecord("a.txt", "h", 0, "Title one\\nFollow\\nTitle one\\nText.\\nMore.\\n"
-    ...                 "\\xa0\\nTitle two\\nFollow\\nTitle two\\nText.\\nMore.", "utf-8", "txt")
+    >>> rec = RawRecord("a.txt", "h", 0, "Title number one\\nFollow\\nTitle number one\\nText.\\n"
+    ...                 "More.\\n\\xa0\\nTitle number two\\nFollow\\nTitle number two\\nText.\\nMore.",
+    ...                 "utf-8", "txt")
     >>> [(s.line_start, s.line_end, s.split_rule) for s in split(rec, SplitConfig())]
     [(1, 5, 'start'), (7, 11, 'repeated_headline')]
     """

@@ -165,9 +165,9 @@ def split(record: RawRecord, cfg: SplitConfig) -> list[Story]:
     with a reason instead of it vanishing silently.
 
     >>> from cleaner.records import RawRecord
-    >>> rec = RawRecord("a.txt", "h", 0, "Title number one\\nFollow\\nTitle number one\\nText.\\n"
-    ...                 "More.\\n\\xa0\\nTitle number two\\nFollow\\nTitle number two\\nText.\\nMore.",
-    ...                 "utf-8", "txt")
+    >>> text = ("Title number one\\nFollow\\nTitle number one\\nText.\\nMore.\\n\\xa0\\n"
+    ...         "Title number two\\nFollow\\nTitle number two\\nText.\\nMore.")
+    >>> rec = RawRecord("a.txt", "h", 0, text, "utf-8", "txt")
     >>> [(s.line_start, s.line_end, s.split_rule) for s in split(rec, SplitConfig())]
     [(1, 5, 'start'), (7, 11, 'repeated_headline')]
     """

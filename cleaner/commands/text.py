@@ -58,7 +58,8 @@ def cruft(
     """List lines that recur across many stories of one source: cruft candidates.
 
     Dates and digits are wildcarded, so "Updated 06 October 2024" and "Updated 05 May
-    2025" count as one line. With --toml, print them as [[rules]] blocks for a profile.
+    2025" count as one line. With --toml, print them as rule blocks to paste into a
+    profile file.
 
     Example: cleaner cruft raw/ --min-stories 3 --toml
     """

@@ -43,12 +43,15 @@ class AuditView:
 
 
 def read_raw_file(path: Path, root: Path | None = None) -> RawRecord:
-    """A ``.txt`` file as one RawRecord, decoded as UTF-8 with replacement characters."""
+    """A ``.txt`` file as one RawRecord, decoded as UTF-8 with replacement characters.
+
+    Its ``path`` is relative to ``root`` when given, else the path as passed.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    rel = path.relative_to(root).as_posix() if root else path.name
+    rel = path.relative_to(root).as_posix() if root else path.as_posix()
     return RawRecord(path=rel, file_hash=xxhash.xxh3_128_hexdigest(data), record_index=0,
                      text=data.decode("utf-8", errors="replace"), encoding="utf-8", fmt="txt")
 
@@ -65,9 +68,17 @@ def view_of(article: Article, where: str) -> AuditView:
                      article.title, article.audit, article.warnings)
 
 
-def inspect_file(path: Path, cfg: Config) -> list[AuditView]:
-    """Audit views of every story in one raw ``.txt`` file, computed now."""
-    articles = process([read_raw_file(path)], cfg)
+def inspect_file(path: Path, cfg: Config, raw_root: Path | None = None) -> list[AuditView]:
+    """Audit views of every story in one raw ``.txt`` file, computed now.
+
+    When the file lies under ``raw_root`` its path is taken relative to it, as a run
+    would, so the doc_ids shown match the run's and ``source_by_dir`` applies.
+    """
+    root = None
+    if raw_root is not None and path.resolve().is_relative_to(raw_root.resolve()):
+        root = raw_root.resolve()
+    record = read_raw_file(path.resolve() if root else path, root)
+    articles = process([record], cfg)
     return [view_of(a, str(path)) for a in articles]
 
 
@@ -128,7 +139,7 @@ def render(view: AuditView, console: Console) -> None:
     console.print(table)
 
 
-def iter_records(raw_dir: Path) -> Iterator[RawRecord]:
+def iter_records(raw_dir: Path, cfg: Config) -> Iterator[RawRecord]:
     """Records under ``raw_dir``: through ingest when it is available, else the .txt files."""
     try:
         from cleaner.ingest import ingest
@@ -136,9 +147,7 @@ def iter_records(raw_dir: Path) -> Iterator[RawRecord]:
         for path in sorted(raw_dir.rglob("*.txt")):
             yield read_raw_file(path, raw_dir)
         return
-    from cleaner.config import IngestConfig
-
-    for item in ingest(raw_dir, IngestConfig()):
+    for item in ingest(raw_dir, cfg.ingest):
         if isinstance(item, RawRecord) and item.defect is None:
             yield item
 
@@ -149,7 +158,7 @@ def cruft_candidates(raw_dir: Path, cfg: Config, min_stories: int | None = None,
     if not raw_dir.is_dir():
         raise InputError(f"raw folder not found: {raw_dir}")
     stories: list[Story] = []
-    for record in iter_records(raw_dir):
+    for record in iter_records(raw_dir, cfg):
         stories.extend(split(record, cfg.split))
     threshold = cfg.normalise.learned_min_stories if min_stories is None else min_stories
     return learn(stories, threshold)

@@ -42,7 +42,7 @@ _DATE_ONLY = re.compile(rf"^(?:{DATE})$")
 _DATE_HEADER = re.compile(r"^date (?P<date>\d{4}-\d{2}-\d{2})\s*")
 _DATELINE = re.compile(
     r"^(?P<city>[A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,3})(?:,\s*[A-Z][\w .]{1,30}?)?"
-    r"\s*(?:\((?:[A-Za-z .]{1,20})\)\s*)?(?::|\s[\u2014\u2013-])\s+(?=\S)"
+    r"\s*(?:\((?:[A-Za-z .]{1,20})\)\s*)?(?::|\s[\u2014\u2013-])(?:\s+(?=\S)|$)"
 )
 # All-caps labels that start a paragraph the way a dateline does, but are not places.
 _NOT_PLACES = frozenset({
@@ -181,6 +181,42 @@ def doc_id(raw_path: str, record_index: int, story_index: int, body: str) -> str
     return xxhash.xxh3_128_hexdigest(key.encode("utf-8"))[:16]
 
 
+def _body_start(d: _Draft) -> tuple[list[Line], dict[int, str], dict[int, str], date | None,
+                                    str | None]:
+    """Strip a `` date YYYY-MM-DD`` header and a ``CITY:`` dateline from the body start.
+
+    They may be glued to the first paragraph or stand on lines of their own.
+    """
+    body_lines = d.free()
+    texts = {x.line_no: x.text for x in body_lines}
+    rules: dict[int, str] = {}
+    header_date: date | None = None
+    dateline: str | None = None
+    while body_lines:
+        first = body_lines[0]
+        text = first.text
+        applied: list[str] = []
+        if header_date is None and dateline is None and (m := _DATE_HEADER.match(text)):
+            header_date = parse_date(m.group("date"))
+            text = text[m.end():]
+            applied.append("date_header")
+        if dateline is None and (m := _DATELINE.match(text)) \
+                and m.group("city").strip() not in _NOT_PLACES:
+            dateline = m.group("city").strip()
+            text = text[m.end():]
+            applied.append("dateline")
+        if not applied:
+            break
+        rules[first.line_no] = "+".join(applied)
+        if text.strip():
+            texts[first.line_no] = text.strip()
+            break
+        d.take(first, "dateline" if applied[-1] == "dateline" else "published",
+               rules[first.line_no])
+        body_lines = body_lines[1:]
+    return body_lines, texts, rules, header_date, dateline
+
+
 def extract(item: Normalised, cfg: ExtractConfig) -> Article:
     """Assign every kept line to a field or the body, and build the Article."""
     story = item.story
@@ -192,31 +228,7 @@ def extract(item: Normalised, cfg: ExtractConfig) -> Article:
     if between_caption:
         captions.insert(0, between_caption)
 
-    body_lines = d.free()
-    header_date: date | None = None
-    dateline: str | None = None
-    texts: dict[int, str] = {x.line_no: x.text for x in body_lines}
-    rules: dict[int, str] = {}
-    if body_lines:
-        first = body_lines[0]
-        text = first.text
-        applied: list[str] = []
-        if m := _DATE_HEADER.match(text):
-            header_date = parse_date(m.group("date"))
-            text = text[m.end():]
-            applied.append("date_header")
-        if (m := _DATELINE.match(text)) and m.group("city").strip() not in _NOT_PLACES:
-            dateline = m.group("city").strip()
-            text = text[m.end():]
-            applied.append("dateline")
-        if applied:
-            rules[first.line_no] = "+".join(applied)
-            if text.strip():
-                texts[first.line_no] = text.strip()
-            else:
-                d.take(first, "dateline" if dateline else "published", rules[first.line_no])
-                body_lines = body_lines[1:]
-
+    body_lines, texts, rules, header_date, dateline = _body_start(d)
     paragraphs = [texts[x.line_no] for x in body_lines]
     body = "\n\n".join(paragraphs)
 

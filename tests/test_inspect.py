@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from cleaner.audit import find_doc, inspect_file, mark, process, read_raw_file
 from cleaner.commands.text import register
-from cleaner.config import Config
+from cleaner.config import Config, ExtractConfig
 from cleaner.errors import InputError
 from cleaner.schema import REJECTED, articles_frame, conform
 
@@ -112,3 +112,16 @@ def test_mark_words() -> None:
 def test_inspect_seed_file() -> None:
     views = inspect_file(SEEDS / "002_e345afec6a9b5329.txt", Config())
     assert len(views) == 2
+
+
+def test_inspect_file_under_raw_uses_run_paths(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    (raw / "dawn").mkdir(parents=True)
+    story = raw / "dawn" / "a.txt"
+    story.write_text("KARACHI: The port reopened on Monday after the strike.\n"
+                     "Ships queued for days.\n", encoding="utf-8")
+    cfg = Config(extract=ExtractConfig(source_by_dir={"dawn": "Dawn"}))
+    [view] = inspect_file(story, cfg, raw)
+    [art] = process([read_raw_file(story, raw)], cfg)
+    assert view.raw_path == "dawn/a.txt" and view.doc_id == art.doc_id
+    assert art.source == "Dawn"

@@ -31,6 +31,8 @@ def inspect(
     target: Annotated[str, typer.Argument(help="A doc_id from a run, or a raw .txt file.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder of earlier runs.")] = Path(
         "clean"),
+    raw: Annotated[Path, typer.Option("--raw", help="RAW folder, for paths and doc_ids.")] = Path(
+        "raw"),
     config: ConfigOpt = None,
 ) -> None:
     """Print a story's raw lines, each marked kept, moved to a field, or removed by a rule.
@@ -41,7 +43,7 @@ def inspect(
     try:
         cfg = load_config(config)
         path = Path(target)
-        views = inspect_file(path, cfg) if path.is_file() else [find_doc(target, out)]
+        views = inspect_file(path, cfg, raw) if path.is_file() else [find_doc(target, out)]
     except CleanerError as exc:
         raise _fail(exc) from None
     for view in views:

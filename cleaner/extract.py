@@ -160,15 +160,24 @@ def _first_date(fated: Sequence[LineFate], fate: str) -> date | None:
 
 
 def truncated(paragraph: str) -> bool:
-    """A paragraph of some length that stops without any closing punctuation.
+    """A prose paragraph that stops in the middle of a lower-case word.
 
-    >>> truncated("The report was written by analysts and developed by the manufacturer c")
+    Headlines, menu items and list entries also lack a full stop, so we ask for prose
+    (ten words with a comma or an inner sentence break, or fifteen words) ending in a lower-case
+    letter: Title Case lines, numbers and credits do not count.
+
+    >>> truncated("The report, written by analysts, was developed by the manufacturer c")
     True
     >>> truncated("Officials said the report would be published next week."), truncated("Weather")
     (False, False)
+    >>> truncated("Ten Ways To Spend A Long Weekend In The Northern Mountain Valleys")
+    False
     """
     text = paragraph.rstrip()
-    return len(text.split()) >= 10 and text[-1] not in _END and text[-1].isalnum()
+    words = text.split()
+    if len(words) < 10 or not words[-1].isalpha() or not words[-1].islower():
+        return False
+    return "," in text or ". " in text or len(words) >= 15
 
 
 def doc_id(raw_path: str, record_index: int, story_index: int, body: str) -> str:

@@ -42,7 +42,7 @@ _DATE_ONLY = re.compile(rf"^(?:{DATE})$")
 _DATE_HEADER = re.compile(r"^date (?P<date>\d{4}-\d{2}-\d{2})\s*")
 _DATELINE = re.compile(
     r"^(?P<city>[A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,3})(?:,\s*[A-Z][\w .]{1,30}?)?"
-    r"\s*(?:\((?:[A-Za-z .]{1,20})\)\s*)?(?::|\s[\u2014\u2013-])(?:\s+(?=\S)|$)"
+    r"\s*(?:\((?:[A-Za-z .]{1,20})\)\s*)?(?::|\s?[\u2014\u2013]|\s-)(?:\s*(?=\S)|$)"
 )
 # All-caps labels that start a paragraph the way a dateline does, but are not places.
 _NOT_PLACES = frozenset({

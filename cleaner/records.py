@@ -113,10 +113,15 @@ class LineFate:
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """A kept line after text repair, still tied to its raw line number."""
+    """A kept line after text repair, still tied to its raw line number.
+
+    ``continued`` lists the raw lines of a hard-wrapped paragraph that were joined
+    onto this one, so the audit trail still accounts for each of them.
+    """
 
     line_no: int
     text: str
+    continued: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +133,7 @@ class Normalised:
     removed: tuple[LineFate, ...]
     fixes: tuple[str, ...]  # names of the text fixes that changed something
     profile: str | None  # the publisher profile that recognised the layout
+    profile_source: str | None = None  # the source that profile implies, if any
 
 
 @dataclass(frozen=True, slots=True)

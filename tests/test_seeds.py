@@ -14,16 +14,8 @@ from tests.conftest import CASES, need_seeds
 
 EXPECTED = json.loads((CASES / "seeds_expected.json").read_text(encoding="utf-8"))
 
-#: Stories whose fields the text-core stages do not extract yet (strict: must flip).
-PENDING = {"001#0", "002#0", "002#1"}
-
-
 def _cases() -> list[Any]:
-    marks = pytest.mark.xfail(strict=True, reason="text core: fields not extracted yet")
-    return [
-        pytest.param(c, id=_id(c), marks=marks if _id(c) in PENDING else ())
-        for c in EXPECTED["stories"]
-    ]
+    return [pytest.param(c, id=_id(c)) for c in EXPECTED["stories"]]
 
 
 def _id(case: dict[str, Any]) -> str:
@@ -83,7 +75,6 @@ def test_outcome_and_reasons(outcome: pl.DataFrame, case: dict[str, Any]) -> Non
         assert any(hint in w for w in row["warnings"]), (hint, row["warnings"])
 
 
-@pytest.mark.xfail(strict=True, reason="text core: header blocks not stripped yet")
 def test_no_cruft_in_any_body(outcome: pl.DataFrame) -> None:
     for row in outcome.iter_rows(named=True):
         lines = [line.strip() for line in row["body"].splitlines() if line.strip()]

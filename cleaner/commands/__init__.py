@@ -11,9 +11,11 @@ def register_all(app: typer.Typer) -> None:
     """Add every area's commands to ``app`` (once)."""
     if getattr(app, "_cleaner_registered", False):
         return
-    from cleaner.commands import ops, validate
+    from cleaner.commands import ops, text, validate
 
-    registers: tuple[Callable[[typer.Typer], None], ...] = (validate.register, ops.register)
+    registers: tuple[Callable[[typer.Typer], None], ...] = (
+        validate.register, text.register, ops.register,
+    )
     for register in registers:
         register(app)
     app._cleaner_registered = True  # type: ignore[attr-defined]

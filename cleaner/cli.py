@@ -174,7 +174,7 @@ def _progress() -> Progress:
 
 def _print_summary(summary: pipeline.RunSummary) -> None:
     c = summary.counts
-    table = Table(title=f"cleaner run {summary.run_id}", title_justify="left")
+    table = Table(title=f"run {summary.run_id}", title_justify="left")
     table.add_column("", style="bold")
     table.add_column("count", justify="right")
     for label, value in (

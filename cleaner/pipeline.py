@@ -71,7 +71,7 @@ class _Clock:
             except StopIteration:
                 self.add(name, time.perf_counter() - start, 0, 0)
                 return
-            self.add(name, time.perf_counter() - start, 0, 1)
+            self.add(name, time.perf_counter() - start, 0, 0)
             yield event
 
 
@@ -136,6 +136,9 @@ def prepare(
                 chunk = []
     if chunk or not frames:
         frames.append(_process(chunk, cfg, clock, counts, progress))
+    read = clock.timings["ingest"]  # files in, records out (not raw event counts)
+    clock.timings["ingest"] = StageTiming("ingest", read.seconds, len(outcomes),
+                                          counts[0] + len(defects))
     frame = pl.concat(frames).sort("raw_path", "record_index", "story_index")
     return Prepared(
         articles=frame,

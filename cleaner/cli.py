@@ -7,6 +7,7 @@ configuration error; 3 internal error (a bug: please report it).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from enum import StrEnum
@@ -59,6 +60,11 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(exc.exit_code) from None
         except typer.Exit:
             raise
+        except BrokenPipeError:  # output piped into `head`: not an error
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None

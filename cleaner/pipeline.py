@@ -28,10 +28,10 @@ from cleaner.faults import checkpoint
 from cleaner.ingest import ingest
 from cleaner.lock import run_lock
 from cleaner.normalise import normalise
-from cleaner.records import FailedCheck, FileOutcome, RawRecord, Story
+from cleaner.records import Counts, FailedCheck, FileOutcome, RawRecord, StageTiming, Story
 from cleaner.split import split
 from cleaner.validate import ValidationResult, validate
-from cleaner.write import Counts, Published, RunOutput, StageTiming, publish_run
+from cleaner.write import Published, RunOutput, publish_run
 
 T = TypeVar("T")
 

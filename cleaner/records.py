@@ -174,3 +174,27 @@ class FailedCheck:
     column: str | None
     severity: Literal["critical", "warning"]
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class StageTiming:
+    """Seconds spent in one stage, and how many items went in and came out."""
+
+    name: str
+    seconds: float
+    items_in: int
+    items_out: int
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """A run's accounting: ``stories = articles + duplicates + rejected``."""
+
+    files: int
+    records: int
+    stories: int
+    articles: int
+    duplicates: int
+    rejected: int
+    # Stories of changed files that an earlier run already published, left out.
+    already_published: int = 0

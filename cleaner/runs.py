@@ -9,11 +9,12 @@ empty: an older manifest still renders.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from cleaner.errors import InputError
+from cleaner.records import Counts, StageTiming
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,24 +61,6 @@ class InputFigures:
 
 
 @dataclass(frozen=True, slots=True)
-class StageFigures:
-    name: str
-    seconds: float
-    items_in: int
-    items_out: int
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    files: int
-    records: int
-    stories: int
-    articles: int
-    duplicates: int
-    rejected: int
-
-
-@dataclass(frozen=True, slots=True)
 class RunRecord:
     """What the report and drift detection need from one manifest."""
 
@@ -89,7 +72,7 @@ class RunRecord:
     raw_dir: str
     counts: Counts
     inputs: tuple[InputFigures, ...]
-    stages: tuple[StageFigures, ...]
+    stages: tuple[StageTiming, ...]
     per_source: tuple[SourceFigures, ...]
     checks: tuple[CheckFigures, ...]
     cruft_rules: tuple[RuleFigures, ...]
@@ -124,12 +107,7 @@ def parse_run(data: dict[str, Any], path: Path) -> RunRecord:
         finished=str(data.get("finished") or ""),
         cleaner_version=str(data.get("cleaner_version") or ""),
         raw_dir=str(data.get("raw_dir") or ""),
-        counts=Counts(
-            *(
-                _int(counts.get(k))
-                for k in ("files", "records", "stories", "articles", "duplicates", "rejected")
-            )
-        ),
+        counts=Counts(*(_int(counts.get(f.name)) for f in fields(Counts))),
         inputs=tuple(
             InputFigures(
                 str(i.get("path", "")),
@@ -141,7 +119,7 @@ def parse_run(data: dict[str, Any], path: Path) -> RunRecord:
             for i in _dicts(data.get("inputs"))
         ),
         stages=tuple(
-            StageFigures(
+            StageTiming(
                 str(s.get("name", "")),
                 float(s.get("seconds") or 0.0),
                 _int(s.get("items_in")),

@@ -24,30 +24,10 @@ import polars as pl
 from cleaner.config import Config
 from cleaner.drift import DriftFlag, detect
 from cleaner.faults import checkpoint
-from cleaner.records import FileOutcome
+from cleaner.records import Counts, FileOutcome, StageTiming
 from cleaner.report import render
 from cleaner.runs import earlier_runs, parse_run
 from cleaner.state import LEDGER, TABLES
-
-
-@dataclass(frozen=True, slots=True)
-class StageTiming:
-    name: str
-    seconds: float
-    items_in: int
-    items_out: int
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    files: int
-    records: int
-    stories: int
-    articles: int
-    duplicates: int
-    rejected: int
-    # Stories of changed files that an earlier run already published, left out.
-    already_published: int = 0
 
 
 @dataclass(frozen=True, slots=True)

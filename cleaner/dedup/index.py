@@ -203,7 +203,9 @@ class DedupIndex:
                 if not dst.exists():
                     shutil.copyfile(Path(self.state_dir) / "dedup" / "texts" / part, dst)
         if self.texts.height:
-            digest = xxhash.xxh64("\n".join(sorted(self.texts["doc_id"].to_list()))).hexdigest()
+            digest = xxhash.xxh64(
+                "\n".join(sorted(self.texts["doc_id"].to_list())).encode()
+            ).hexdigest()
             part = f"part-{digest}.parquet"
             _atomic_parquet(self.texts.sort("doc_id").to_arrow(), root / "texts" / part)
             pending = set(self.texts["doc_id"].to_list())

@@ -188,6 +188,8 @@ def template_changes(
     """
     ta, tb = _surface(text_a), _surface(text_b)
     changes: list[tuple[str, str]] = []
+    # A value found in both texts was moved (sentences swapped), not changed.
+    in_a, in_b = {t.lower() for t in ta}, {t.lower() for t in tb}
     ops = list(Levenshtein.opcodes([t.lower() for t in ta], [t.lower() for t in tb]))
     for k, op in enumerate(ops):
         # Not at the very end: a cut ending followed by cruft lines looks like a swap.
@@ -198,6 +200,8 @@ def template_changes(
         for x, y in zip(
             ta[op.src_start : op.src_end], tb[op.dest_start : op.dest_end], strict=False
         ):
+            if x.lower() in in_b or y.lower() in in_a:
+                continue
             if (_is_number(x) and _is_number(y)) or (
                 _is_name(x) and _is_name(y) and not _same_name(x, y, name_similarity)
             ):

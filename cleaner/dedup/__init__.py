@@ -102,7 +102,7 @@ def _sign(
     n_tok = np.concatenate(lengths)
     starts = np.zeros(len(n_tok), np.int64)
     np.cumsum(n_tok[:-1], out=starts[1:])
-    toks = TokenBatch(np.concatenate(hashes), starts, n_tok)  # type: ignore[arg-type]
+    toks = TokenBatch(np.concatenate(hashes), starts, n_tok)
     return np.concatenate(exact), np.concatenate(bands), n_tok, toks
 
 

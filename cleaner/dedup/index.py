@@ -234,5 +234,5 @@ class DedupIndex:
 
 def _atomic_parquet(table: object, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd")  # type: ignore[arg-type]
+    pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)

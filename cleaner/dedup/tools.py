@@ -143,6 +143,8 @@ def explain(
     jac = len(sa & sb) / len(sa | sb) if sa | sb else 0.0
     al = align(wa, wb, cfg.min_run)
     exact = bool(keys[0] == keys[1]) and bool(wa)
+    kind: str | None
+    changes: tuple[tuple[str, str], ...]
     if exact:
         v_dup, kind, rule, changes = (
             True,

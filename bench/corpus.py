@@ -142,15 +142,34 @@ def gold_sentences(gold_dir: Path) -> list[str]:
     return out
 
 
+_SHAPES = (
+    "The {w0} {v} by the {w1} office left the {w2} and the {w3} waiting for weeks.",
+    "{name} said the {w0} near the {w1} had been {v} twice since the spring.",
+    "Residents of {city} asked why the {w0} plan was {v} before the {w1} vote.",
+    "Nobody expected the {w0} to be {v} so quickly, one {w1} worker admitted.",
+    "About {n} {w0} reports reached the {w1} desk after the {w2} was {v}.",
+    "Critics argue the {w0} and the {w1} should never have been {v} at all.",
+    "In a short statement, the {w0} board {v} the {w1} request and the {w2} review.",
+    "Those living by the {w0} fear the {w1} will be {v} again next {w2} season.",
+)
+
+
 def invented_sentences(rng: random.Random, n: int) -> list[str]:
-    """Invented sentences (for tests without the shared data): varied words and figures."""
+    """Invented sentences (for tests without the shared data): varied shapes and words."""
     out = []
     for _ in range(n):
-        w = rng.sample(_WORDS, 6)
+        w = rng.sample(_WORDS, 4)
         out.append(
-            f"The {w[0]} {rng.choice(_VERBS)} by {rng.choice(_NAMES)} in {rng.choice(_CITIES)} "
-            f"left the {w[1]} and the {w[2]} {rng.choice(_VERBS)} after {rng.randint(2, 900)} "
-            f"{w[3]} reports about the {w[4]} near the {w[5]}."
+            rng.choice(_SHAPES).format(
+                w0=w[0],
+                w1=w[1],
+                w2=w[2],
+                w3=w[3],
+                v=rng.choice(_VERBS),
+                name=rng.choice(_NAMES),
+                city=rng.choice(_CITIES),
+                n=rng.randint(2, 900),
+            )
         )
     return out
 

@@ -65,7 +65,7 @@ class DedupConfig:
     # Candidates verified per story at most, best first (most shared bands). A copy shares
     # far more bands with its canonical than with look-alikes, so it is found early;
     # the cap bounds the cost of a templated story with thousands of look-alikes.
-    max_candidates: int = 16
+    max_candidates: int = 8
     # An LSH bucket with more stories than this (a template shared by thousands) links
     # each member only to its `bucket_top` best-ranked stories instead of all pairs,
     # keeping candidate pairs linear in the batch size.

@@ -152,9 +152,18 @@ def align(a: Sequence[object], b: Sequence[object], min_run: int) -> Alignment:
 _FACT = re.compile(r"\b(?:\d[\d.,]*|[A-Z]\w+)")
 
 
-@lru_cache(maxsize=4096)
-def _surface(text: str) -> list[str]:
-    return surface_tokens(text)
+@dataclass(frozen=True)
+class _Surface:
+    tokens: list[str]
+    lower: list[str]
+    facts: int
+
+
+@lru_cache(maxsize=8192)
+def _surface(text: str) -> _Surface:
+    """Surface tokens, lower-cased copies and fact count; cached, canonicals recur."""
+    toks = surface_tokens(text)
+    return _Surface(toks, [t.lower() for t in toks], len(_FACT.findall(text)))
 
 
 def _same_name(x: str, y: str, name_similarity: float) -> bool:
@@ -186,28 +195,28 @@ def template_changes(
     >>> ch, facts
     ((('Acme', 'Globex'), ('12', '15')), 3)
     """
-    ta, tb = _surface(text_a), _surface(text_b)
-    changes: list[tuple[str, str]] = []
-    # A value found in both texts was moved (sentences swapped), not changed.
-    in_a, in_b = {t.lower() for t in ta}, {t.lower() for t in tb}
-    ops = list(Levenshtein.opcodes([t.lower() for t in ta], [t.lower() for t in tb]))
+    sa, sb = _surface(text_a), _surface(text_b)
+    ta, tb = sa.tokens, sb.tokens
+    found: list[tuple[str, str]] = []
+    ops = Levenshtein.opcodes(sa.lower, sb.lower)
+    last = len(ops) - 1
     for k, op in enumerate(ops):
         # Not at the very end: a cut ending followed by cruft lines looks like a swap.
-        if op.tag != "replace" or k == len(ops) - 1:
+        if op.tag != "replace" or k == last:
             continue
         if op.src_end - op.src_start > 3 or op.dest_end - op.dest_start > 3:
             continue
         for x, y in zip(
             ta[op.src_start : op.src_end], tb[op.dest_start : op.dest_end], strict=False
         ):
-            if x.lower() in in_b or y.lower() in in_a:
-                continue
             if (_is_number(x) and _is_number(y)) or (
                 _is_name(x) and _is_name(y) and not _same_name(x, y, name_similarity)
             ):
-                changes.append((x, y))
-    shorter = text_a if len(ta) <= len(tb) else text_b
-    facts = len(_FACT.findall(shorter))
+                found.append((x, y))
+    # A pair that also appears the other way round is two sentences swapped, not a change.
+    seen = {(x.lower(), y.lower()) for x, y in found}
+    changes = [(x, y) for x, y in found if (y.lower(), x.lower()) not in seen]
+    facts = sa.facts if len(ta) <= len(tb) else sb.facts
     return tuple(changes), facts
 
 

@@ -306,7 +306,7 @@ def event_stories(rng: random.Random, n: int) -> list[str]:
     }
     out = []
     for _ in range(n):
-        picks = rng.sample(_EVENT, 7)
+        picks = rng.sample(_EVENT, 5)  # ~2 of 5 sentences shared between two stories
         out.append(
             " ".join(
                 s.format(

@@ -59,6 +59,9 @@ class DedupConfig:
     # ... and where changed numbers/names make at least this share of the number/name
     # tokens of the shorter text (a long story with two OCR slips in 60 figures is a copy).
     template_min_share: float = 0.1
+    # A single changed number/name is enough when it is this large a share of the facts:
+    # a 25-word cut of a weather or results story holds only 4-5 of them.
+    template_single_change_share: float = 0.2
     # Two names (capitalised words) closer than this character similarity are the same
     # name with a typo ("Thrasher"/"Thrashex"), not a changed name.
     template_name_similarity: float = 0.75
@@ -69,7 +72,7 @@ class DedupConfig:
     # An LSH bucket with more stories than this (a template shared by thousands) links
     # each member only to its `bucket_top` best-ranked stories instead of all pairs,
     # keeping candidate pairs linear in the batch size.
-    max_bucket: int = 64
+    max_bucket: int = 16
     bucket_top: int = 8
     # Order of the keep rule that picks the canonical copy of a cluster. Names:
     # "complete" (has title, date and source), "longest" (body tokens), "earliest"
@@ -78,6 +81,7 @@ class DedupConfig:
     # Sources preferred as canonical when the rules before it tie (first is best);
     # unlisted sources rank after listed ones. Empty by default: no publisher is favoured.
     source_priority: tuple[str, ...] = ()
-    # Documents per signature batch: bounds memory (token and shingle arrays of one batch
-    # at a time, ~60 MB per 10k news stories) without losing numpy's speed.
-    batch_size: int = 20_000
+    # Documents per signature batch: bounds memory (the token and shingle arrays of one
+    # batch, ~10 arrays of 8 bytes per token, ~150 MB for 5k stories of 400 words) while
+    # keeping numpy's per-call overhead negligible.
+    batch_size: int = 5_000

@@ -164,11 +164,14 @@ def deduplicate(
     if index is not None:
         index.check(params)
     exact, bands, n_tok, toks = _sign(df["body"], cfg, params)
-    bodies = df["body"].fill_null("").to_list()
+    bodies = df["body"].fill_null("")
     infos = doc_infos(df, n_tok)
     rank = np.empty(df.height, np.int64)
     rank[keep_order(infos, cfg)] = np.arange(df.height)
-    pairs = _adjacency(candidate_pairs(bands, rank, cfg.max_bucket, cfg.bucket_top), both=False)
+    pairs = _adjacency(
+        candidate_pairs(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates),
+        both=False,
+    )
     hist = _history(index, df, exact, bands) if index is not None else None
 
     def check(ta: list[int], tb: list[int], xa: str, xb: str) -> Verdict:
@@ -179,7 +182,7 @@ def deduplicate(
         exact=[int(k) for k in exact],
         pairs=pairs,
         tokens=lambda r: toks.tokens_of(r).tolist(),
-        text=lambda r: bodies[r],
+        text=lambda r: str(bodies[r]),
     )
     mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)
     if index is not None and index.size:

@@ -35,8 +35,9 @@ _POS_MULT = (
 
 # Folding rules, applied in this order (regex, replacement). Rust regex syntax (polars).
 _FOLD_RULES: tuple[tuple[str, str], ...] = (
-    (r"(\d)[,\u00a0\u202f ](\d{3})\b", "${1}${2}"),  # 1,300 / 1 300 -> 1300
-    (r"(\d)[,\u00a0\u202f ](\d{3})\b", "${1}${2}"),  # twice: 1,000,000
+    # ASCII word boundary: the Unicode one makes this rule 10x slower in polars.
+    (r"(\d)[,\u00a0\u202f ](\d{3})(?-u:\b)", "${1}${2}"),  # 1,300 / 1 300 -> 1300
+    (r"(\d)[,\u00a0\u202f ](\d{3})(?-u:\b)", "${1}${2}"),  # twice: 1,000,000
     (r"(\d)\s*%", "${1} percent"),  # 5% / 5 % -> 5 percent
     (r"\bper\s+cent\b", "percent"),
     (r"['\u2018\u2019\u02bc`\u00b4]", ""),  # don't / don\u2019t -> dont
@@ -202,6 +203,9 @@ def surface_tokens(text: str) -> list[str]:
 # The same folding rules in Python `re` syntax (all but the final punctuation rule, which
 # tokenization makes redundant); case is kept because the template guard needs it.
 _PY_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p, re.IGNORECASE), r.replace("${1}", r"\1").replace("${2}", r"\2"))
+    (
+        re.compile(p.replace("(?-u:\\b)", r"\b"), re.IGNORECASE | re.ASCII),
+        r.replace("${1}", r"\1").replace("${2}", r"\2"),
+    )
     for p, r in _FOLD_RULES[:-1]
 )

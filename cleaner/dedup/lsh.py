@@ -148,15 +148,20 @@ def _long(keys: U64, name: str) -> pl.DataFrame:
 
 
 def candidate_pairs(
-    keys: U64, rank: npt.NDArray[np.int64], max_bucket: int, bucket_top: int
+    keys: U64,
+    rank: npt.NDArray[np.int64],
+    max_bucket: int,
+    bucket_top: int,
+    per_row: int = 16,
+    chunk: int = 10_000,
 ) -> pl.DataFrame:
     """Pairs (left, right) sharing a band key where `right` ranks before `left`, with hits.
 
     Only pairs towards better-ranked rows are needed: a story is checked against the
     canonicals ranked before it. A bucket larger than `max_bucket` (thousands of
     templated stories share a band) links each member to its `bucket_top` best-ranked
-    rows only, so the pair count stays linear while a big cluster's canonical, the best
-    ranked of its bucket, is still reached.
+    rows only, and each row keeps its `per_row` partners with most shared bands. The join
+    runs `chunk` rows at a time, so memory stays bounded by the chunk, not the batch.
 
     >>> k = np.array([[5, 6], [5, 7], [8, 9]], dtype=np.uint64)
     >>> candidate_pairs(k, np.array([0, 1, 2]), 64, 8).rows()
@@ -170,18 +175,34 @@ def candidate_pairs(
             "rank": np.repeat(rank.astype(np.int64), b),
         }
     ).filter(pl.col("key") != 0)
-    right = (
-        df.with_columns(size=pl.len().over("key"), pos=pl.col("rank").rank("ordinal").over("key"))
-        .filter((pl.col("size") <= max_bucket) | (pl.col("pos") <= bucket_top))
-        .select(pl.col("left").alias("right"), "key", pl.col("rank").alias("rank_r"))
+    sizes = df.group_by("key").len().filter(pl.col("len") > 1)
+    left = df.join(sizes, on="key")  # most keys are singletons: drop them first
+    big = (
+        left.filter(pl.col("len") > max_bucket)
+        .sort("key", "rank")
+        .filter(pl.int_range(pl.len()).over("key") < bucket_top)
     )
-    return (
-        df.join(right, on="key")
-        .filter(pl.col("rank_r") < pl.col("rank"))
-        .group_by("left", "right")
-        .agg(pl.len().cast(pl.Int64).alias("hits"))
-        .sort("left", "right")
+    right = pl.concat([left.filter(pl.col("len") <= max_bucket), big]).select(
+        pl.col("left").alias("right"), "key", pl.col("rank").alias("rank_r")
     )
+    left = left.drop("len")
+    parts = []
+    for start in range(0, n, chunk):
+        part = left.filter(pl.col("left").is_between(start, start + chunk - 1))
+        pairs = (
+            part.join(right, on="key")
+            .filter(pl.col("rank_r") < pl.col("rank"))
+            .group_by("left", "right")
+            .agg(pl.len().cast(pl.Int64).alias("hits"), pl.col("rank_r").first())
+            .sort(["left", "hits", "rank_r"], descending=[False, True, False])
+            .group_by("left", maintain_order=True)
+            .head(per_row)
+            .select("left", "right", "hits")
+        )
+        parts.append(pairs)
+    if not parts:
+        return pl.DataFrame(schema={"left": pl.Int64, "right": pl.Int64, "hits": pl.Int64})
+    return pl.concat(parts).sort("left", "right")
 
 
 def cross_pairs(keys: U64, other: U64) -> pl.DataFrame:

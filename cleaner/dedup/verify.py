@@ -159,7 +159,7 @@ class _Surface:
     facts: int
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _surface(text: str) -> _Surface:
     """Surface tokens, lower-cased copies and fact count; cached, canonicals recur."""
     toks = surface_tokens(text)
@@ -258,7 +258,9 @@ def verify(
         return Verdict(False, None, sim, cont, (), f"different stories: {why}")
     changes, facts = template_changes(text_a, text_b, cfg.template_name_similarity)
     share = len(changes) / max(1, facts)
-    if len(changes) >= cfg.template_min_changes and share >= cfg.template_min_share:
+    many = len(changes) >= cfg.template_min_changes and share >= cfg.template_min_share
+    one_big = len(changes) >= 1 and share >= cfg.template_single_change_share
+    if many or one_big:
         shown = ", ".join(f"{x}->{y}" for x, y in changes[:4])
         return Verdict(
             False,

@@ -15,6 +15,10 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.tools import UsageError, dedup_parquet, explain, load_text
 
 
+DEDUP_EXAMPLE = "Example: cleaner dedup stories.parquet out/ --text-col text --threshold 0.8"
+EXPLAIN_EXAMPLE = "Example: cleaner explain d-3f2a9c d-77b01e --out clean"
+
+
 def _fail(msg: str) -> typer.Exit:
     Console(stderr=True).print(f"[red]error:[/red] {msg}", highlight=False)
     return typer.Exit(2)
@@ -41,8 +45,6 @@ def dedup_cmd(
     (doc_id, cluster_id, duplicate_of - null for canonicals and singletons -, kind,
     similarity, containment, reason). Optional title/source/published/updated columns feed
     the keep rule. Without the id column, ids are xxh64 of the text (-2, -3 for repeats).
-
-    Example: cleaner dedup stories.parquet out/ --text-col text --threshold 0.8
     """
     cfg = dataclasses.replace(
         DedupConfig(),
@@ -75,8 +77,6 @@ def explain_cmd(
     """Explain why two stories are, or are not, duplicates: scores, shared and differing
     passages, the verdict and the rule that decided it. Each argument is a text file or a
     doc_id looked up in --parquet (default: OUT/articles/*.parquet, OUT/duplicates/*.parquet).
-
-    Example: cleaner explain d-3f2a9c d-77b01e --out clean
     """
     paths = parquet or sorted([*out.glob("articles/*.parquet"), *out.glob("duplicates/*.parquet")])
     try:
@@ -118,5 +118,5 @@ def explain_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add `dedup` and `explain` to the cleaner app."""
-    app.command("dedup")(dedup_cmd)
-    app.command("explain")(explain_cmd)
+    app.command("dedup", epilog=DEDUP_EXAMPLE)(dedup_cmd)
+    app.command("explain", epilog=EXPLAIN_EXAMPLE)(explain_cmd)

@@ -14,7 +14,6 @@ from rich.table import Table
 from cleaner.config import DedupConfig
 from cleaner.dedup.tools import UsageError, dedup_parquet, explain, load_text
 
-
 DEDUP_EXAMPLE = "Example: cleaner dedup stories.parquet out/ --text-col text --threshold 0.8"
 EXPLAIN_EXAMPLE = "Example: cleaner explain d-3f2a9c d-77b01e --out clean"
 

@@ -17,10 +17,30 @@ class Scores:
     ari: float
     template_false_merges: int  # predicted pairs of templated stories with different labels
     event_false_merges: int  # same for same-event stories
+    f1_no_template: float  # pairwise F1 on the rows that are not templated stories
 
 
 def _pairs(col: pl.Expr) -> pl.Expr:
     return (col * (col - 1) / 2).sum()
+
+
+def _prf(df: pl.DataFrame) -> tuple[float, float, float, float]:
+    n = df.height
+
+    def pairs(*cols: str) -> float:
+        return float(
+            df.group_by(*cols).len().select(_pairs(pl.col("len").cast(pl.Float64))).item() or 0
+        )
+
+    tp, true_p, pred_p = pairs("label", "cluster"), pairs("label"), pairs("cluster")
+    precision = tp / pred_p if pred_p else 1.0
+    recall = tp / true_p if true_p else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    total = n * (n - 1) / 2
+    expected = true_p * pred_p / total if total else 0.0
+    max_idx = (true_p + pred_p) / 2
+    ari = (tp - expected) / (max_idx - expected) if max_idx != expected else 1.0
+    return precision, recall, f1, ari
 
 
 def score(labels: pl.DataFrame, pred: pl.DataFrame) -> Scores:
@@ -32,20 +52,8 @@ def score(labels: pl.DataFrame, pred: pl.DataFrame) -> Scores:
     1.0
     """
     df = labels.join(pred.select("doc_id", pl.col("cluster").cast(pl.Utf8)), on="doc_id")
-    n = df.height
-    both = df.group_by("label", "cluster").len().select(_pairs(pl.col("len").cast(pl.Float64)))
-    tp = float(both.item())
-    true_p = float(df.group_by("label").len().select(_pairs(pl.col("len").cast(pl.Float64))).item())
-    pred_p = float(
-        df.group_by("cluster").len().select(_pairs(pl.col("len").cast(pl.Float64))).item()
-    )
-    precision = tp / pred_p if pred_p else 1.0
-    recall = tp / true_p if true_p else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    total = n * (n - 1) / 2
-    expected = true_p * pred_p / total if total else 0.0
-    max_idx = (true_p + pred_p) / 2
-    ari = (tp - expected) / (max_idx - expected) if max_idx != expected else 1.0
+    precision, recall, f1, ari = _prf(df)
+    f1_nt = _prf(df.filter(pl.col("family") != "template"))[2]
 
     def false_merges(family: str) -> int:
         sub = df.filter(pl.col("family") == family)
@@ -55,4 +63,6 @@ def score(labels: pl.DataFrame, pred: pl.DataFrame) -> Scores:
         )
         return int(float(same_c.item() or 0) - float(same_both.item() or 0))
 
-    return Scores(precision, recall, f1, ari, false_merges("template"), false_merges("event"))
+    return Scores(
+        precision, recall, f1, ari, false_merges("template"), false_merges("event"), f1_nt
+    )

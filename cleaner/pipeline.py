@@ -227,6 +227,7 @@ def _finish(
     with clock.stage("dedup", accepted.height) as out:
         index = DedupIndex.load(out_dir / "_state")
         dedup = deduplicate(accepted, cfg.dedup, index)
+        index_part = index.add(accepted, dedup).new_part()
         deduped = accepted.join(dedup.mapping, on="doc_id", how="left", maintain_order="left")
         canon = deduped.filter(pl.col("duplicate_of").is_null())
         dups = deduped.filter(pl.col("duplicate_of").is_not_null())
@@ -249,7 +250,7 @@ def _finish(
             already_published=already,
         ),
         ledger=_ledger_part(prepared, changes, on_disk),
-        index_part=dedup.index_part,
+        index_part=index_part,
         mode="full" if full else "incremental",
     )
     checkpoint("publish")

@@ -11,10 +11,10 @@ def register_all(app: typer.Typer) -> None:
     """Add every area's commands to ``app`` (once)."""
     if getattr(app, "_cleaner_registered", False):
         return
-    from cleaner.commands import ops, text, validate
+    from cleaner.commands import dedup, ops, text, validate
 
     registers: tuple[Callable[[typer.Typer], None], ...] = (
-        validate.register, text.register, ops.register,
+        validate.register, text.register, dedup.register, ops.register,
     )
     for register in registers:
         register(app)

@@ -1,64 +1,232 @@
-"""Dedup: exact duplicates on a folded body key, against the batch and earlier nights."""
+"""Dedup stage: exact keys, MinHash LSH candidates, rapidfuzz verification, anchored clusters.
+
+`deduplicate(batch, cfg, index)` returns one mapping row per story; `DedupIndex` keeps
+earlier nights' accepted stories so tonight's copies point at them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
 
+import numpy as np
 import polars as pl
 
 from cleaner.config import DedupConfig
+from cleaner.dedup.cluster import (
+    MAPPING_SCHEMA,
+    History,
+    Inputs,
+    assign,
+    doc_infos,
+    keep_order,
+)
+from cleaner.dedup.index import DedupIndex, IndexMismatchError
+from cleaner.dedup.keys import TokenBatch, exact_keys, tokenize
+from cleaner.dedup.lsh import (
+    LshParams,
+    batch_band_keys,
+    candidate_pairs,
+    cross_pairs,
+    derive_params,
+)
+from cleaner.dedup.result import DedupParams, DedupResult
+from cleaner.dedup.verify import Verdict, verify
 
-MAPPING = {
-    "doc_id": pl.Utf8, "cluster_id": pl.Utf8, "duplicate_of": pl.Utf8, "kind": pl.Utf8,
-    "similarity": pl.Float64, "containment": pl.Float64, "reason": pl.Utf8,
+__all__ = [
+    "BATCH_SCHEMA",
+    "MAPPING_SCHEMA",
+    "DedupIndex",
+    "DedupParams",
+    "DedupResult",
+    "IndexMismatchError",
+    "deduplicate",
+    "latest_revisions",
+    "lsh_params",
+]
+
+BATCH_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
+    "doc_id": pl.Utf8,
+    "body": pl.Utf8,
+    "title": pl.Utf8,
+    "source": pl.Utf8,
+    "published": pl.Date,
+    "updated": pl.Date,
 }
-INDEX = {"key": pl.Utf8, "doc_id": pl.Utf8, "cluster_id": pl.Utf8}
+_MASK32 = np.uint64(0xFFFFFFFF)
 
 
-@dataclass(frozen=True, slots=True)
-class DedupIndex:
-    """Canonical stories of earlier nights: one part per committed run."""
-
-    keys: pl.DataFrame  # key, doc_id, cluster_id
-
-    @classmethod
-    def load(cls, state_dir: Path) -> DedupIndex:
-        parts = sorted((state_dir / "dedup").glob("*.parquet"))
-        if parts:
-            return cls(pl.concat([pl.read_parquet(p) for p in parts]))
-        return cls(pl.DataFrame(schema=INDEX))
+@lru_cache(maxsize=32)
+def _derive(threshold: float, num_perm: int, fn_weight: float) -> LshParams:
+    return derive_params(threshold, num_perm, fn_weight)
 
 
-@dataclass(frozen=True, slots=True)
-class DedupResult:
-    mapping: pl.DataFrame
-    index_part: pl.DataFrame  # this batch's canonicals, to remember on later nights
+def lsh_params(cfg: DedupConfig) -> DedupParams:
+    """The LSH parameters this config implies (bands and rows derived from the threshold).
+
+    >>> lsh_params(DedupConfig())
+    DedupParams(shingle_size=3, num_perm=128, lead_tokens=80, bands=42, rows=3)
+    """
+    p = _derive(cfg.lsh_threshold, cfg.num_perm, cfg.lsh_false_negative_weight)
+    return DedupParams(cfg.shingle_size, cfg.num_perm, cfg.lead_tokens, p.bands, p.rows)
 
 
-def _key() -> pl.Expr:
-    return pl.col("body").str.to_lowercase().str.replace_all(r"[\W_]+", " ").str.strip_chars()
+def _prepare(batch: pl.DataFrame) -> pl.DataFrame:
+    missing = [c for c in ("doc_id", "body") if c not in batch.columns]
+    if missing:
+        raise ValueError(f"dedup batch lacks column(s) {', '.join(missing)}")
+    cols = [
+        (pl.col(c) if c in batch.columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in BATCH_SCHEMA.items()
+    ]
+    out = batch.select(cols).sort("doc_id")
+    if out["doc_id"].null_count():
+        raise ValueError("dedup batch has rows without doc_id")
+    if out["doc_id"].n_unique() != out.height:
+        dup = out.filter(pl.col("doc_id").is_duplicated())["doc_id"][0]
+        raise ValueError(f"doc_id must be unique; {dup!r} appears more than once")
+    return out
+
+
+def _sign(
+    bodies: pl.Series, cfg: DedupConfig, p: DedupParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, TokenBatch]:
+    """Exact keys, band keys, token counts and uint32 tokens, computed chunk by chunk."""
+    lsh = LshParams(p.bands, p.rows)
+    exact, bands, hashes, lengths = [], [], [], []
+    for start in range(0, max(len(bodies), 1), cfg.batch_size):
+        tb = tokenize(bodies.slice(start, cfg.batch_size))
+        exact.append(exact_keys(tb))
+        bands.append(batch_band_keys(tb, cfg.shingle_size, cfg.num_perm, cfg.lead_tokens, lsh))
+        hashes.append((tb.hashes & _MASK32).astype(np.uint32))
+        lengths.append(tb.lengths)
+    n_tok = np.concatenate(lengths)
+    starts = np.zeros(len(n_tok), np.int64)
+    np.cumsum(n_tok[:-1], out=starts[1:])
+    toks = TokenBatch(np.concatenate(hashes), starts, n_tok)
+    return np.concatenate(exact), np.concatenate(bands), n_tok, toks
+
+
+def _adjacency(pairs: pl.DataFrame, both: bool) -> dict[int, list[tuple[int, int]]]:
+    out: dict[int, list[tuple[int, int]]] = {}
+    for a, b, h in pairs.iter_rows():
+        out.setdefault(a, []).append((h, b))
+        if both:
+            out.setdefault(b, []).append((h, a))
+    return out
+
+
+def _history(
+    index: DedupIndex, batch: pl.DataFrame, exact: np.ndarray, bands: np.ndarray
+) -> History | None:
+    if index.size == 0:
+        return None
+    meta = index.meta
+    own = meta["doc_id"].is_in(batch["doc_id"].implode()).to_numpy()
+    pairs = cross_pairs(bands & _MASK32, index.keys.astype(np.uint64))
+    pairs = pairs.filter(~pl.col("right").is_in(np.flatnonzero(own).tolist()))
+    adj = _adjacency(pairs, both=False)
+    rows = sorted({r for lst in adj.values() for _, r in lst})
+    bodies = index.bodies(rows)
+    tb = tokenize(pl.Series([bodies.get(r, "") for r in rows], dtype=pl.Utf8))
+    pos = {r: i for i, r in enumerate(rows)}
+    texts = [bodies.get(r, "") for r in rows]
+    hist_exact: dict[int, int] = {}
+    for r, (key, mine) in enumerate(zip(meta["exact_key"].to_list(), own, strict=True)):
+        if not mine:
+            hist_exact.setdefault(int(key), r)
+    infos = doc_infos(
+        meta.with_columns(title=pl.when(pl.col("has_title")).then(pl.lit("t"))),
+        meta["n_tokens"].to_numpy(),
+    )
+    return History(
+        infos=infos,
+        cluster_ids=meta["cluster_id"].to_list(),
+        exact=hist_exact,
+        pairs=adj,
+        tokens=lambda r: (tb.tokens_of(pos[r]) & _MASK32).tolist(),
+        text=lambda r: texts[pos[r]],
+    )
 
 
 def deduplicate(
     batch: pl.DataFrame, cfg: DedupConfig, index: DedupIndex | None = None
 ) -> DedupResult:
-    history = (index.keys if index else pl.DataFrame(schema=INDEX)).rename(
-        {"doc_id": "old_id", "cluster_id": "old_cluster"}
+    """Map every story of a batch to its cluster, its canonical copy and the reason.
+
+    >>> body = "Flood waters rose across the valley overnight, officials said. " * 4
+    >>> df = pl.DataFrame({"doc_id": ["a", "b", "c"],
+    ...                    "body": [body, body.upper(), "An unrelated story about trains."]})
+    >>> deduplicate(df, DedupConfig()).mapping.select("doc_id", "duplicate_of", "kind").rows()
+    [('a', None, None), ('b', 'a', 'exact'), ('c', None, None)]
+    """
+    df = _prepare(batch)
+    params = lsh_params(cfg)
+    if index is not None:
+        index.check(params)
+    exact, bands, n_tok, toks = _sign(df["body"], cfg, params)
+    bodies = df["body"].fill_null("")
+    infos = doc_infos(df, n_tok)
+    rank = np.empty(df.height, np.int64)
+    rank[keep_order(infos, cfg)] = np.arange(df.height)
+    pairs = _adjacency(
+        candidate_pairs(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates),
+        both=False,
     )
-    frame = batch.with_columns(key=_key()).sort("doc_id")
-    first = frame.group_by("key", maintain_order=True).agg(canon=pl.col("doc_id").first())
-    frame = frame.join(first, on="key", how="left").join(history, on="key", how="left")
-    canon = pl.coalesce("old_id", "canon")
-    is_dup = pl.col("doc_id") != canon
-    mapping = frame.select(
-        "doc_id",
-        cluster_id=pl.coalesce("old_cluster", "canon"),
-        duplicate_of=pl.when(is_dup).then(canon),
-        kind=pl.when(is_dup).then(pl.lit("exact")),
-        similarity=pl.when(is_dup).then(pl.lit(1.0)),
-        containment=pl.lit(None, pl.Float64),
-        reason=pl.when(is_dup).then(pl.lit("same text after folding case and punctuation")),
-    ).cast(MAPPING)  # type: ignore[arg-type]
-    part = frame.filter(~is_dup).select("key", "doc_id", cluster_id="canon")
-    return DedupResult(mapping, part)
+    hist = _history(index, df, exact, bands) if index is not None else None
+
+    def check(ta: list[int], tb: list[int], xa: str, xb: str) -> Verdict:
+        return verify(ta, tb, xa, xb, cfg)
+
+    inputs = Inputs(
+        infos=infos,
+        exact=[int(k) for k in exact],
+        pairs=pairs,
+        tokens=lambda r: toks.tokens_of(r).tolist(),
+        text=lambda r: str(bodies[r]),
+    )
+    mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)
+    if index is not None and index.size:
+        known = index.meta.select("doc_id", pl.col("cluster_id").alias("known_cluster"))
+        mapping = (
+            mapping.join(known, on="doc_id", how="left")
+            .with_columns(
+                cluster_id=pl.coalesce("known_cluster", "cluster_id"),
+                reason=pl.when(pl.col("known_cluster").is_not_null())
+                .then(pl.lit("already accepted on an earlier night"))
+                .otherwise(pl.col("reason")),
+            )
+            .drop("known_cluster")
+        )
+    sigs = pl.DataFrame(
+        {"doc_id": df["doc_id"], "exact_key": exact, "n_tokens": n_tok},
+        schema={"doc_id": pl.Utf8, "exact_key": pl.UInt64, "n_tokens": pl.Int64},
+    )
+    return DedupResult(mapping, sigs, bands, params)
+
+
+def latest_revisions(mapping: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
+    """The latest revision of every story: one row per cluster_id with the doc_id to read.
+
+    `mapping` holds doc_id, cluster_id and kind of all nights (articles have kind null);
+    `docs` holds doc_id, published, updated. Among the canonical and its revisions the
+    one updated (or published) last wins, then the larger doc_id.
+
+    >>> import datetime as dt
+    >>> m = pl.DataFrame({"doc_id": ["a", "b", "c"], "cluster_id": ["c-a"] * 3,
+    ...                   "kind": [None, "revision", "near"]})
+    >>> d = pl.DataFrame({"doc_id": ["a", "b", "c"],
+    ...                   "published": [dt.date(2024, 1, 1)] * 3,
+    ...                   "updated": [None, dt.date(2024, 1, 2), dt.date(2024, 1, 5)]})
+    >>> latest_revisions(m, d).rows()
+    [('c-a', 'b')]
+    """
+    when = pl.coalesce("updated", "published")
+    return (
+        mapping.filter(pl.col("kind").is_null() | (pl.col("kind") == "revision"))
+        .select("doc_id", "cluster_id")
+        .join(docs.select("doc_id", "published", "updated"), on="doc_id", how="left")
+        .sort(when, "doc_id", nulls_last=False)
+        .group_by("cluster_id", maintain_order=True)
+        .agg(pl.col("doc_id").last())
+        .sort("cluster_id")
+    )

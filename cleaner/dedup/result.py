@@ -1,0 +1,38 @@
+"""The typed result of the dedup stage, shared by the stage and the index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from cleaner.dedup.keys import U64
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    """What band keys depend on; an index is only usable with the same values.
+
+    >>> DedupParams(3, 128, 80, 42, 3).bands
+    42
+    """
+
+    shingle_size: int
+    num_perm: int
+    lead_tokens: int
+    bands: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    """Mapping of a batch (one row per doc, sorted by doc_id) and what the index needs.
+
+    `signatures` has doc_id, exact_key, n_tokens for the same rows as `mapping`;
+    `band_keys[i]` holds the LSH band keys of row i (whole-body view, then lead view).
+    """
+
+    mapping: pl.DataFrame
+    signatures: pl.DataFrame
+    band_keys: U64 = field(repr=False)
+    params: DedupParams

@@ -1,0 +1,274 @@
+"""Verification of candidate pairs on the real texts with rapidfuzz.
+
+MinHash only proposes; a pair counts as a duplicate only after its token sequences are
+aligned (longest common subsequence) and the aligned text passes three tests:
+similarity (light edits), containment (truncated or extended copies) and the template
+guard (same template, different numbers or names: not the same story).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq, Levenshtein
+
+from cleaner.config import DedupConfig
+from cleaner.dedup.keys import surface_tokens
+
+Kind = Literal["exact", "near", "contained", "revision"]
+
+# Capitalised words that are not names: sentence starts and headline words.
+_NOT_NAMES = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "in",
+        "on",
+        "at",
+        "of",
+        "for",
+        "from",
+        "by",
+        "with",
+        "to",
+        "as",
+        "and",
+        "or",
+        "but",
+        "if",
+        "when",
+        "while",
+        "after",
+        "before",
+        "since",
+        "said",
+        "says",
+        "there",
+        "here",
+        "what",
+        "who",
+        "which",
+        "where",
+        "why",
+        "how",
+        "not",
+        "no",
+        "yes",
+        "one",
+        "two",
+        "three",
+        "new",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """How two token sequences align: matched tokens in runs of at least `min_run`."""
+
+    len_a: int
+    len_b: int
+    matched: int  # tokens in equal runs of at least min_run tokens
+    shared: tuple[tuple[int, int, int], ...]  # (start in a, start in b, length) of those runs
+
+    @property
+    def similarity(self) -> float:
+        """2*matched / (len a + len b): 1.0 for identical sequences."""
+        total = self.len_a + self.len_b
+        return 2.0 * self.matched / total if total else 0.0
+
+    @property
+    def containment(self) -> float:
+        """matched / length of the shorter sequence: 1.0 when it is found whole."""
+        short = min(self.len_a, self.len_b)
+        return self.matched / short if short else 0.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of verifying one pair, with the rule that decided it."""
+
+    duplicate: bool
+    kind: Kind | None
+    similarity: float
+    containment: float
+    template_changes: tuple[tuple[str, str], ...]  # changed numbers/names (a, b)
+    rule: str
+
+
+def align(a: Sequence[object], b: Sequence[object], min_run: int) -> Alignment:
+    """Align two token sequences; only runs of `min_run`+ equal tokens count as shared.
+
+    >>> al = align("x a b c d y".split(), "a b c d z".split(), 3)
+    >>> al.matched, al.shared, round(al.containment, 2)
+    (4, ((1, 0, 4),), 0.8)
+    """
+    shared: list[tuple[int, int, int]] = []
+    matched = 0
+    if a and b:
+        for op in LCSseq.opcodes(a, b):
+            if op.tag == "equal":
+                n = op.src_end - op.src_start
+                if n >= min_run:
+                    shared.append((op.src_start, op.dest_start, n))
+                    matched += n
+    return Alignment(len(a), len(b), matched, tuple(shared))
+
+
+_FACT = re.compile(r"\b(?:\d[\d.,]*|[A-Z]\w+)")
+
+
+@dataclass(frozen=True)
+class _Surface:
+    tokens: list[str]
+    lower: list[str]
+    facts: int
+
+
+@lru_cache(maxsize=2048)
+def _surface(text: str) -> _Surface:
+    """Surface tokens, lower-cased copies and fact count; cached, canonicals recur."""
+    toks = surface_tokens(text)
+    return _Surface(toks, [t.lower() for t in toks], len(_FACT.findall(text)))
+
+
+def _same_name(x: str, y: str, name_similarity: float) -> bool:
+    """One name spelt twice: a typo or OCR slip (one edit, two in long names) or close."""
+    edits = Levenshtein.distance(x.lower(), y.lower())
+    return edits <= (1 if len(x) < 8 else 2) or fuzz.ratio(x, y) / 100 >= name_similarity
+
+
+def _is_number(tok: str) -> bool:
+    return tok.replace(".", "", 1).isdigit()
+
+
+def _is_name(tok: str) -> bool:
+    return tok[:1].isupper() and len(tok) > 1 and tok.lower() not in _NOT_NAMES
+
+
+def template_changes(
+    text_a: str, text_b: str, name_similarity: float
+) -> tuple[tuple[tuple[str, str], ...], int]:
+    """Numbers and names swapped one for another between two texts, and the fact count.
+
+    Only short substitutions (at most 3 tokens each side), not at the end, count:
+    that is what filling a template looks like, while a rewritten headline or sentence is
+    a longer replacement. Names closer than `name_similarity` are one name with a typo.
+    Returns (changes, number/name tokens of the shorter text).
+
+    >>> ch, facts = template_changes("Acme earned 12 million, up 3 percent.",
+    ...                              "Globex earned 15 million, up 3 percent.", 0.75)
+    >>> ch, facts
+    ((('Acme', 'Globex'), ('12', '15')), 3)
+    """
+    sa, sb = _surface(text_a), _surface(text_b)
+    ta, tb = sa.tokens, sb.tokens
+    found: list[tuple[str, str]] = []
+    ops = Levenshtein.opcodes(sa.lower, sb.lower)
+    last = len(ops) - 1
+    for k, op in enumerate(ops):
+        # Not at the very end: a cut ending followed by cruft lines looks like a swap.
+        if op.tag != "replace" or k == last:
+            continue
+        if op.src_end - op.src_start > 3 or op.dest_end - op.dest_start > 3:
+            continue
+        for x, y in zip(
+            ta[op.src_start : op.src_end], tb[op.dest_start : op.dest_end], strict=False
+        ):
+            if (_is_number(x) and _is_number(y)) or (
+                _is_name(x) and _is_name(y) and not _same_name(x, y, name_similarity)
+            ):
+                found.append((x, y))
+    # A pair that also appears the other way round is two sentences swapped, not a change.
+    seen = {(x.lower(), y.lower()) for x, y in found}
+    changes = [(x, y) for x, y in found if (y.lower(), x.lower()) not in seen]
+    facts = sa.facts if len(ta) <= len(tb) else sb.facts
+    return tuple(changes), facts
+
+
+def verify(
+    tokens_a: Sequence[object],
+    tokens_b: Sequence[object],
+    text_a: str,
+    text_b: str,
+    cfg: DedupConfig,
+) -> Verdict:
+    """Decide whether b duplicates a (or a b): near, contained, or not, and why.
+
+    >>> cfg = DedupConfig()
+    >>> a = "the council approved the new budget for the city schools on monday " * 10
+    >>> v = verify(a.split(), a.split()[:30], a, " ".join(a.split()[:30]), cfg)
+    >>> v.kind, v.containment
+    ('contained', 1.0)
+    """
+    al = align(tokens_a, tokens_b, cfg.min_run)
+    sim, cont = al.similarity, al.containment
+    short, long_ = sorted((al.len_a, al.len_b))
+    kind: Kind | None = None
+    if sim >= cfg.min_similarity:
+        kind = "near"
+        rule = f"similarity {sim:.2f} >= {cfg.min_similarity:.2f}"
+    elif (
+        cont >= cfg.min_containment
+        and short >= cfg.min_contained_tokens
+        and short >= cfg.min_length_ratio * long_
+    ):
+        kind = "contained"
+        rule = f"containment {cont:.2f} >= {cfg.min_containment:.2f} ({short} of {long_} tokens)"
+    else:
+        why = f"similarity {sim:.2f} < {cfg.min_similarity:.2f}"
+        if cont >= cfg.min_containment:
+            why += f", contained text too short ({short} of {long_} tokens)"
+        else:
+            why += f", containment {cont:.2f} < {cfg.min_containment:.2f}"
+        return Verdict(False, None, sim, cont, (), f"different stories: {why}")
+    changes, facts = template_changes(text_a, text_b, cfg.template_name_similarity)
+    share = len(changes) / max(1, facts)
+    many = len(changes) >= cfg.template_min_changes and share >= cfg.template_min_share
+    one_big = len(changes) >= 1 and share >= cfg.template_single_change_share
+    if many or one_big:
+        shown = ", ".join(f"{x}->{y}" for x, y in changes[:4])
+        return Verdict(
+            False,
+            None,
+            sim,
+            cont,
+            changes,
+            f"template guard: {len(changes)} numbers/names changed ({shown}); "
+            f"{share:.0%} of facts >= {cfg.template_min_share:.0%}, although {rule}",
+        )
+    return Verdict(True, kind, sim, cont, changes, rule)

@@ -1,0 +1,76 @@
+"""CLI specs for `cleaner dedup` and `cleaner explain`, run in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import typer
+from typer.testing import CliRunner
+
+from cleaner.commands.dedup import register
+
+CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
+runner = CliRunner()
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+def test_dedup_writes_one_mapping_row_per_input_row(tmp_path: Path) -> None:
+    src = tmp_path / "in.parquet"
+    texts = [CASES[0]["a"], CASES[0]["b"], CASES[4]["a"], CASES[4]["b"], CASES[0]["a"]]
+    pl.DataFrame({"text": texts}).write_parquet(src)
+    res = runner.invoke(_app(), ["dedup", str(src), str(tmp_path / "out"), "--text-col", "text"])
+    assert res.exit_code == 0, res.output
+    assert "ids generated from content" in res.output
+    m = pl.read_parquet(tmp_path / "out" / "mapping.parquet")
+    assert m.height == 5
+    assert m["duplicate_of"].is_not_null().sum() == 2  # the reprint and the repeated text
+    # the reprint is longer (headline and cruft lines), so it is the canonical
+    assert m["duplicate_of"].drop_nulls().n_unique() == 1
+
+
+def test_dedup_missing_column_is_a_usage_error(tmp_path: Path) -> None:
+    src = tmp_path / "in.parquet"
+    pl.DataFrame({"body": ["x"]}).write_parquet(src)
+    res = runner.invoke(_app(), ["dedup", str(src), str(tmp_path), "--text-col", "text"])
+    assert res.exit_code == 2
+    assert "--text-col" in res.output
+
+
+def test_explain_files_json(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(CASES[1]["a"])
+    b.write_text(CASES[1]["b"])
+    res = runner.invoke(_app(), ["explain", str(a), str(b), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["duplicate"] is True and out["kind"] == "contained"
+    assert out["containment"] == 1.0 and out["shared"]
+
+
+def test_explain_ids_from_parquet_shows_template_guard(tmp_path: Path) -> None:
+    (tmp_path / "articles").mkdir()
+    pl.DataFrame({"doc_id": ["e1", "e2"], "body": [CASES[4]["a"], CASES[4]["b"]]}).write_parquet(
+        tmp_path / "articles" / "run1.parquet"
+    )
+    res = runner.invoke(_app(), ["explain", "e1", "e2", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "not duplicates" in res.output and "template guard" in res.output
+
+
+def test_explain_unknown_id_is_a_usage_error(tmp_path: Path) -> None:
+    res = runner.invoke(_app(), ["explain", "nope", "nada", "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "neither a file nor a doc_id" in res.output
+
+
+def test_help_ends_with_an_example() -> None:
+    for cmd in ("dedup", "explain"):
+        res = runner.invoke(_app(), [cmd, "--help"])
+        assert "Example: cleaner " + cmd in res.output

@@ -1,0 +1,86 @@
+"""LSH specs: bands/rows derived from the threshold, signatures estimate Jaccard."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.dedup.keys import exact_keys, shingles, tokenize
+from cleaner.dedup.lsh import (
+    LshParams,
+    band_keys,
+    candidate_pairs,
+    collision_probability,
+    derive_params,
+    signatures,
+)
+
+
+@given(st.floats(0.1, 0.9), st.sampled_from([32, 64, 128, 256]))
+@settings(max_examples=25, deadline=None)
+def test_derived_params_fit_and_straddle_the_threshold(threshold: float, num_perm: int) -> None:
+    p = derive_params(threshold, num_perm, 0.5)
+    assert p.bands * p.rows <= num_perm
+    # The S-curve is lower well below the threshold than well above it.
+    assert collision_probability(max(0.0, threshold - 0.1), p) < collision_probability(
+        min(1.0, threshold + 0.1), p
+    )
+
+
+def test_lower_threshold_gives_more_candidates_at_the_same_similarity() -> None:
+    low, high = derive_params(0.3, 128, 0.5), derive_params(0.7, 128, 0.5)
+    assert collision_probability(0.4, low) > collision_probability(0.4, high)
+
+
+def test_false_negative_weight_raises_recall_at_the_threshold() -> None:
+    p_fn, p_even = derive_params(0.4, 128, 0.9), derive_params(0.4, 128, 0.5)
+    assert collision_probability(0.4, p_fn) >= collision_probability(0.4, p_even)
+
+
+def test_bad_threshold_is_refused() -> None:
+    with pytest.raises(ValueError, match="threshold"):
+        derive_params(1.5, 128)
+
+
+def test_signature_agreement_estimates_jaccard() -> None:
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(5000)]
+    a = [rng.choice(vocab) for _ in range(600)]
+    b = a[:300] + [rng.choice(vocab) for _ in range(300)]
+    tb = tokenize(pl.Series([" ".join(a), " ".join(b)]))
+    sh = shingles(tb, 3)
+    sa = set(sh.hashes[sh.doc == 0].tolist())
+    sb = set(sh.hashes[sh.doc == 1].tolist())
+    jac = len(sa & sb) / len(sa | sb)
+    sig = signatures(sh, 2, 256)
+    est = float((sig[0] == sig[1]).mean())
+    assert abs(est - jac) < 0.08
+
+
+def test_identical_texts_share_every_band_and_empty_texts_none() -> None:
+    tb = tokenize(pl.Series(["one two three four five", "one two three four five", ""]))
+    sig = signatures(shingles(tb, 3), 3, 16)
+    keys = band_keys(sig, LshParams(4, 4))
+    assert (keys[0] == keys[1]).all()
+    assert (keys[2] == 0).all()
+    pairs = candidate_pairs(keys, np.array([0, 1, 2]), 64, 8)
+    assert pairs.rows() == [(1, 0, 4)]
+
+
+def test_big_buckets_link_members_to_their_best_ranked_rows_only() -> None:
+    keys = np.full((100, 1), 7, dtype=np.uint64)
+    pairs = candidate_pairs(keys, np.arange(100), max_bucket=10, bucket_top=3)
+    assert pairs.height == 3 + 97 * 3  # rows 1, 2 link to fewer
+    assert set(pairs["right"].to_list()) == {0, 1, 2}
+
+
+def test_exact_keys_fold_case_punctuation_and_number_format() -> None:
+    k = exact_keys(
+        tokenize(pl.Series(["Costs: 1,300 (5%)!", "costs 1300 5 percent", "costs 1301"]))
+    )
+    assert k[0] == k[1] != k[2]

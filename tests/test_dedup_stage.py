@@ -1,0 +1,176 @@
+"""deduplicate() specs: mapping contract, keep rule, revisions, seeds, shuffle invariance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench.corpus import invented_sentences, make_corpus
+from cleaner.config import DedupConfig
+from cleaner.dedup import MAPPING_SCHEMA, deduplicate, latest_revisions
+
+CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
+BASE = CASES[0]["a"]
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _batch(rows: list[dict[str, object]]) -> pl.DataFrame:
+    full = [{"title": None, "source": None, "published": None, "updated": None} | r for r in rows]
+    return pl.DataFrame(
+        full,
+        schema={
+            "doc_id": pl.Utf8,
+            "body": pl.Utf8,
+            "title": pl.Utf8,
+            "source": pl.Utf8,
+            "published": pl.Date,
+            "updated": pl.Date,
+        },
+    )
+
+
+def _by_id(m: pl.DataFrame) -> dict[str, dict[str, object]]:
+    return {r["doc_id"]: r for r in m.iter_rows(named=True)}
+
+
+def test_mapping_has_one_row_per_doc_sorted_with_the_contract_schema() -> None:
+    batch = _batch([{"doc_id": f"d{i}", "body": c["b"]} for i, c in enumerate(CASES)])
+    m = deduplicate(batch.reverse(), DedupConfig()).mapping
+    assert dict(m.schema) == MAPPING_SCHEMA
+    assert m["doc_id"].to_list() == sorted(batch["doc_id"].to_list())
+
+
+def test_golden_copies_cluster_on_the_complete_story() -> None:
+    rows = [
+        {
+            "doc_id": "full",
+            "body": BASE,
+            "title": "Bridge reopens",
+            "source": "Wire One",
+            "published": dt.date(2024, 5, 1),
+        }
+    ]
+    rows += [{"doc_id": f"copy{i}", "body": c["b"]} for i, c in enumerate(CASES[:4])]
+    m = _by_id(deduplicate(_batch(rows), DedupConfig()).mapping)
+    assert m["full"]["duplicate_of"] is None
+    for i, kind in enumerate(["near", "contained", "near", "near"]):
+        r = m[f"copy{i}"]
+        assert r["duplicate_of"] == "full" and r["kind"] == kind, r["reason"]
+        assert r["cluster_id"] == m["full"]["cluster_id"] == "c-full"
+        assert "canonical won on complete" in str(r["reason"])
+
+
+def test_hard_negatives_stay_apart() -> None:
+    rows = []
+    for i, c in enumerate(CASES[4:]):
+        rows += [{"doc_id": f"a{i}", "body": c["a"]}, {"doc_id": f"b{i}", "body": c["b"]}]
+    m = deduplicate(_batch(rows), DedupConfig()).mapping
+    assert m["duplicate_of"].null_count() == m.height
+
+
+def test_exact_copies_and_keep_rule_then_doc_id() -> None:
+    rows = [
+        {"doc_id": "z", "body": BASE},
+        {"doc_id": "y", "body": BASE.upper()},
+        {"doc_id": "x", "body": BASE + " "},
+    ]
+    m = _by_id(deduplicate(_batch(rows), DedupConfig()).mapping)
+    assert m["x"]["duplicate_of"] is None
+    assert m["y"]["kind"] == m["z"]["kind"] == "exact"
+    assert m["y"]["duplicate_of"] == m["z"]["duplicate_of"] == "x"
+
+
+def test_source_priority_decides_between_equal_copies() -> None:
+    rows = [
+        {"doc_id": "a", "body": BASE, "source": "Valley Post"},
+        {"doc_id": "b", "body": BASE, "source": "Wire One"},
+    ]
+    cfg = DedupConfig(source_priority=("Wire One",))
+    m = _by_id(deduplicate(_batch(rows), cfg).mapping)
+    assert m["a"]["duplicate_of"] == "b"
+    assert "source_priority" in str(m["a"]["reason"])
+
+
+def test_updated_copy_from_same_source_is_a_revision_and_latest_is_found() -> None:
+    rows = [
+        {
+            "doc_id": "v1",
+            "body": BASE,
+            "title": "T",
+            "source": "Wire One",
+            "published": dt.date(2024, 5, 1),
+        },
+        {
+            "doc_id": "v2",
+            "body": BASE.replace("two weeks", "three weeks")[: len(BASE) - 40],
+            "title": "T",
+            "source": "Wire One",
+            "published": dt.date(2024, 5, 1),
+            "updated": dt.date(2024, 5, 2),
+        },
+        {
+            "doc_id": "other",
+            "body": BASE[: len(BASE) - 60],
+            "title": "T",
+            "source": "Valley Post",
+            "published": dt.date(2024, 5, 1),
+            "updated": dt.date(2024, 5, 3),
+        },
+    ]
+    batch = _batch(rows)
+    m = deduplicate(batch, DedupConfig()).mapping
+    kinds = dict(zip(m["doc_id"], m["kind"], strict=True))
+    assert kinds == {"v1": None, "v2": "revision", "other": "near"}
+    assert latest_revisions(m, batch).rows() == [("c-v1", "v2")]
+
+
+def test_empty_and_missing_bodies_are_left_alone() -> None:
+    m = deduplicate(
+        _batch([{"doc_id": "a", "body": ""}, {"doc_id": "b", "body": None}]), DedupConfig()
+    ).mapping
+    assert m["duplicate_of"].null_count() == 2
+
+
+def test_duplicate_doc_ids_are_refused() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        deduplicate(
+            _batch([{"doc_id": "a", "body": "x"}, {"doc_id": "a", "body": "y"}]), DedupConfig()
+        )
+
+
+def _seed_stories() -> list[str]:
+    files = sorted((SHARED / "seeds").glob("*.txt"))
+    stories: list[str] = []
+    for f in files:
+        stories += [s for s in re.split(r"\n\u00a0\n", f.read_text(encoding="utf-8")) if s.strip()]
+    return stories
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").exists(), reason="shared seeds absent")
+def test_seed_stories_are_not_duplicates_of_each_other() -> None:
+    stories = _seed_stories()
+    assert len(stories) == 4
+    batch = _batch([{"doc_id": f"s{i}", "body": s} for i, s in enumerate(stories)])
+    m = deduplicate(batch, DedupConfig()).mapping
+    assert m["duplicate_of"].null_count() == 4, m["reason"].to_list()
+
+
+CORPUS = make_corpus(150, invented_sentences(random.Random(7), 400), seed=7)
+
+
+@given(st.randoms(use_true_random=False))
+@settings(max_examples=8, deadline=None)
+def test_shuffling_rows_does_not_change_the_mapping(rnd: random.Random) -> None:
+    order = list(range(CORPUS.height))
+    rnd.shuffle(order)
+    cfg = DedupConfig()
+    base = deduplicate(CORPUS, cfg).mapping
+    assert deduplicate(CORPUS[order], cfg).mapping.equals(base)

@@ -1,0 +1,66 @@
+"""Verification specs: golden pairs as data, symmetry, and the template guard's tolerance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cleaner.config import DedupConfig
+from cleaner.dedup.keys import fold_text
+from cleaner.dedup.verify import align, template_changes, verify
+
+CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
+
+
+def _verify(a: str, b: str):  # type: ignore[no-untyped-def]
+    return verify(fold_text(a).split(), fold_text(b).split(), a, b, DedupConfig())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["why"][:40] for c in CASES])
+def test_golden_pairs(case: dict[str, object]) -> None:
+    v = _verify(str(case["a"]), str(case["b"]))
+    assert v.duplicate is case["duplicate"], (case["why"], v.rule)
+    assert v.kind == case["kind"], (case["why"], v.rule)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["why"][:40] for c in CASES])
+def test_verdict_does_not_depend_on_order(case: dict[str, object]) -> None:
+    assert _verify(str(case["b"]), str(case["a"])).duplicate is case["duplicate"]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def test_short_runs_do_not_count_as_shared_text() -> None:
+    a = _words("the mayor said the plan was good and the council said the plan was late")
+    b = _words("the mayor of the town and a council of the city met on a day")
+    assert align(a, b, 3).matched == 0
+    assert align(a, b, 1).matched > 0
+
+
+def test_typo_in_a_name_is_not_a_changed_name() -> None:
+    changes, _ = template_changes(
+        "Mayor Thrasher opened the bridge on Monday with 40 workers.",
+        "Mayor Thrashex opened the bridge on Monday with 40 workers.",
+        0.75,
+    )
+    assert changes == ()
+
+
+def test_changed_figures_are_counted() -> None:
+    changes, facts = template_changes(
+        "Acme sold 40 cars and 12 trucks in May.", "Acme sold 55 cars and 19 trucks in May.", 0.75
+    )
+    assert changes == (("40", "55"), ("12", "19"))
+    assert facts == 4
+
+
+def test_too_short_contained_text_is_not_a_copy() -> None:
+    long_text = " ".join(f"word{i} filler text here" for i in range(60))
+    short = " ".join(long_text.split()[:12])
+    v = _verify(long_text, short)
+    assert not v.duplicate
+    assert "too short" in v.rule

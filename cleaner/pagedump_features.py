@@ -1,0 +1,296 @@
+"""Per-line features of a whole-page text dump, and the linear score built from them.
+
+Why features and not rules alone: in a page dump the article is the long run of prose that
+navigation, link lists, share rows and footers surround. Each line is described by a few
+general, site-independent numbers (length, sentence punctuation, capitalisation, blank
+lines around it, boilerplate vocabulary, how prose-like its neighbours are, where it sits
+in the page); a weighted sum of them says how article-like the line is. The weights were
+fitted once by logistic regression (bench/pagedump_fit.py) and are kept here as plain data,
+so the code stays deterministic and needs no model at run time.
+
+>>> f = line_features(["Home", "", "The mayor said on Monday that the bridge would reopen soon.", ""])
+>>> round(f[2][FEATURE_NAMES.index("ends_sentence")], 1)
+1.0
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+WORD_RE = re.compile(r"\w+")
+_SENTENCE_END = (".", "!", "?", '"', "\u201d", "\u2019", "\u00bb", ".)", "'")
+_INNER_SENTENCE = re.compile(r"[a-z0-9\u00e0-\u00ff][.!?][\"\u201d\u2019]?\s+[A-Z\"\u201c]")
+_DATE_RE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+    r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b"
+    r"|\b\d{1,2}:\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?",
+    re.IGNORECASE,
+)
+_TIME_AGO_RE = re.compile(
+    r"\b\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b",
+    re.IGNORECASE,
+)
+# Words that mark page furniture rather than story text. Kept short and generic on purpose.
+BOILERPLATE_WORDS = frozenset(
+    """
+    share tweet email e-mail print facebook twitter linkedin pinterest reddit digg
+    stumbleupon google+ rss subscribe subscription newsletter login log sign register
+    password username comment comments reply replies permalink posted advertisement
+    advertise sponsored copyright rights reserved privacy terms cookies cookie policy
+    contact sitemap careers menu search home next previous prev older newer archive
+    archives tags tagged categories category filed related popular trending recommended
+    click here more loading widget feed follow like likes views recent
+    """.split()
+)
+_COMMENT_RE = re.compile(
+    r"\b(?:repl(?:y|ies)|comments?|report abuse|flag|permalink|says:|wrote:|said\.\.\.)\b",
+    re.IGNORECASE,
+)
+_COPYRIGHT_RE = re.compile(r"\u00a9|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", re.I)
+_SEPARATORS = re.compile(r"\s[|\u00bb\u203a\u2022\u00b7/>]\s|^\W+$")
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "bias",
+    "log_words",
+    "words_ge_8",
+    "words_ge_15",
+    "words_ge_30",
+    "ends_sentence",
+    "inner_sentences",
+    "comma_rate",
+    "title_case_rate",
+    "digit_rate",
+    "boilerplate_rate",
+    "boilerplate_short",
+    "comment_words",
+    "copyright",
+    "separators",
+    "date_or_time",
+    "time_ago",
+    "blank_before",
+    "blank_after",
+    "repeated_in_page",
+    "prev_prose",
+    "next_prose",
+    "window_prose",
+    "relative_position",
+    "position_sq",
+    "url_or_email",
+    "ends_colon",
+    "starts_lower",
+    "title_line",
+    "after_title_near",
+    "after_title_mid",
+    "after_title_far",
+    "before_title",
+    "block_log_lines",
+    "block_mean_words",
+    "after_comment_header",
+    "after_copyright",
+)
+N_FEATURES = len(FEATURE_NAMES)
+
+
+def _is_prose(words: int, ends: bool) -> float:
+    """Prose-likeness of a line on a 0..1 scale: sentence endings and length count."""
+    if words >= 25:
+        return 1.0
+    if ends and words >= 8:
+        return 1.0
+    if words >= 12:
+        return 0.5
+    return 0.0
+
+
+_COMMENT_HEADER_RE = re.compile(
+    r"^(?:\d+\s+)?(?:comments?|responses?|repl(?:y|ies)|discussion)\b"
+    r"|^(?:leave|post|add|write|submit)\s+(?:a|your)\s+(?:comment|reply|response)"
+    r"|^(?:show|view|see|read)\s+(?:all\s+)?(?:\d+\s+)?comments?",
+    re.IGNORECASE,
+)
+_TITLE_SPLIT = re.compile(r"\s[-|:\u2013\u2014\u00bb]\s")
+
+
+def find_title_line(tokens: Sequence[list[str]]) -> int:
+    """Index of the line (after the first) that best repeats the page title, or -1.
+
+    Why: a dump starts with the page's <title> ("Headline - Site"); the article begins
+    where the headline is printed again, so that line anchors the span.
+
+    >>> find_title_line([["Big", "storm", "hits", "Site"], ["Home"], ["Big", "storm", "hits"]])
+    2
+    """
+    first = next((t for t in tokens if t), None)
+    if not first:
+        return -1
+    title = {t.lower() for t in first}
+    best, best_cov = -1, 0.5
+    start = next(i for i, t in enumerate(tokens) if t) + 1
+    for i in range(start, len(tokens)):
+        toks = tokens[i]
+        if not toks or len(toks) > 3 * len(title) + 3:
+            continue
+        low = {t.lower() for t in toks}
+        inside = len(low & title)
+        if inside < 0.8 * len(low) or (inside < 2 and len(title) > 2):
+            continue
+        cov = inside / len(title)
+        if cov > best_cov + 1e-9:
+            best, best_cov = i, cov
+    return best
+
+
+def line_features(lines: Sequence[str]) -> list[list[float] | None]:
+    """One feature vector per line (``None`` for blank lines), in FEATURE_NAMES order."""
+    n = len(lines)
+    stripped = [line.strip() for line in lines]
+    tokens = [WORD_RE.findall(s) for s in stripped]
+    counts = Counter(s for s in stripped if s)
+    ends = [s.endswith(_SENTENCE_END) for s in stripped]
+    prose = [_is_prose(len(t), e) if t else -1.0 for t, e in zip(tokens, ends, strict=True)]
+    nonblank = [i for i in range(n) if tokens[i]]
+    order = {line_no: k for k, line_no in enumerate(nonblank)}
+    m = len(nonblank)
+    title_at = find_title_line(tokens)
+    title_k = order.get(title_at, -1)
+    block_of = [0] * n
+    blocks: list[tuple[int, int]] = []
+    i = 0
+    while i < n:
+        if not tokens[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and tokens[j]:
+            j += 1
+        words = sum(len(tokens[x]) for x in range(i, j))
+        for x in range(i, j):
+            block_of[x] = len(blocks)
+        blocks.append((j - i, words))
+        i = j
+    comment_seen = [False] * n
+    copyright_seen = [False] * n
+    c_seen = r_seen = False
+    for i in range(n):
+        comment_seen[i] = c_seen
+        copyright_seen[i] = r_seen
+        if tokens[i] and len(tokens[i]) <= 8:
+            c_seen = c_seen or bool(_COMMENT_HEADER_RE.search(stripped[i]))
+        if tokens[i]:
+            r_seen = r_seen or bool(_COPYRIGHT_RE.search(stripped[i]))
+    out: list[list[float] | None] = [None] * n
+    for i in nonblank:
+        s = stripped[i]
+        toks = tokens[i]
+        w = len(toks)
+        k = order[i]
+        prev_p = prose[nonblank[k - 1]] if k > 0 else 0.0
+        next_p = prose[nonblank[k + 1]] if k + 1 < m else 0.0
+        window = [prose[nonblank[j]] for j in range(max(0, k - 3), min(m, k + 4)) if j != k]
+        lower = [t.lower() for t in toks]
+        boiler = sum(1 for t in lower if t in BOILERPLATE_WORDS)
+        alpha = [t for t in toks if t[0].isalpha()]
+        titled = sum(1 for t in alpha if t[0].isupper())
+        digits = sum(1 for t in toks if t.isdigit())
+        rel = k / m if m else 0.0
+        out[i] = [
+            1.0,
+            math.log1p(w),
+            float(w >= 8),
+            float(w >= 15),
+            float(w >= 30),
+            float(ends[i]),
+            min(len(_INNER_SENTENCE.findall(s)), 5) / 5,
+            s.count(",") / w,
+            titled / len(alpha) if alpha else 0.0,
+            digits / w,
+            boiler / w,
+            float(boiler > 0 and w <= 4),
+            float(bool(_COMMENT_RE.search(s))),
+            float(bool(_COPYRIGHT_RE.search(s))),
+            float(bool(_SEPARATORS.search(s))),
+            float(bool(_DATE_RE.search(s))),
+            float(bool(_TIME_AGO_RE.search(s))),
+            float(i == 0 or not tokens[i - 1]),
+            float(i + 1 >= n or not tokens[i + 1]),
+            float(counts[s] > 1),
+            prev_p,
+            next_p,
+            sum(window) / len(window) if window else 0.0,
+            rel,
+            rel * rel,
+            float("http" in s or "www." in s or "@" in s),
+            float(s.endswith(":")),
+            float(s[:1].islower()),
+            float(i == title_at),
+            float(title_k >= 0 and 0 < k - title_k <= 5),
+            float(title_k >= 0 and 5 < k - title_k <= 40),
+            float(title_k >= 0 and k - title_k > 40),
+            float(title_k >= 0 and k < title_k),
+            math.log1p(blocks[block_of[i]][0]),
+            math.log1p(blocks[block_of[i]][1] / blocks[block_of[i]][0]),
+            float(comment_seen[i]),
+            float(copyright_seen[i]),
+        ]
+    return out
+
+# Fitted by bench/pagedump_fit.py on the devdata page dumps; one weight per FEATURE_NAMES entry.
+WEIGHTS: tuple[float, ...] = (
+    -0.727,  # bias
+    -0.610,  # log_words
+    +0.397,  # words_ge_8
+    +0.082,  # words_ge_15
+    +0.441,  # words_ge_30
+    +0.588,  # ends_sentence
+    +1.359,  # inner_sentences
+    +1.371,  # comma_rate
+    -1.572,  # title_case_rate
+    +0.270,  # digit_rate
+    -2.575,  # boilerplate_rate
+    -0.369,  # boilerplate_short
+    -0.627,  # comment_words
+    -1.636,  # copyright
+    +0.437,  # separators
+    +1.386,  # date_or_time
+    -0.862,  # time_ago
+    +0.389,  # blank_before
+    +0.400,  # blank_after
+    +0.402,  # repeated_in_page
+    +0.159,  # prev_prose
+    +0.209,  # next_prose
+    +2.339,  # window_prose
+    -1.085,  # relative_position
+    -1.377,  # position_sq
+    +0.009,  # url_or_email
+    +0.606,  # ends_colon
+    +0.377,  # starts_lower
+    +3.854,  # title_line
+    +0.944,  # after_title_near
+    -0.162,  # after_title_mid
+    +0.006,  # after_title_far
+    -1.249,  # before_title
+    -0.051,  # block_log_lines
+    +0.545,  # block_mean_words
+    +0.356,  # after_comment_header
+    -0.448,  # after_copyright
+)
+
+
+def line_scores(features: Sequence[list[float] | None]) -> list[float]:
+    """Probability that each line belongs to the article (0.0 for blank lines).
+
+    >>> line_scores([None])
+    [0.0]
+    """
+    scores: list[float] = []
+    for f in features:
+        if f is None:
+            scores.append(0.0)
+            continue
+        z = sum(a * b for a, b in zip(f, WEIGHTS, strict=True))
+        scores.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
+    return scores

@@ -20,6 +20,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
+
 WORD_RE = re.compile(r"\w+")
 _SENTENCE_END = (".", "!", "?", '"', "\u201d", "\u2019", "\u00bb", ".)", "'")
 _INNER_SENTENCE = re.compile(r"[a-z0-9\u00e0-\u00ff][.!?][\"\u201d\u2019]?\s+[A-Z\"\u201c]")
@@ -44,6 +46,24 @@ BOILERPLATE_WORDS = frozenset(
     contact sitemap careers menu search home next previous prev older newer archive
     archives tags tagged categories category filed related popular trending recommended
     click here more loading widget feed follow like likes views recent
+    """.split()
+)
+# Function words: prose is about 40% function words, menus and titles far fewer (jusText's
+# stop-word density).
+STOPWORDS = frozenset(
+    """
+    a an the and or but if of to in on at by for with from as into about than then that this
+    these those it its is are was were be been being has have had do does did will would can
+    could should may might must not no so such he she they we i his her their our him them
+    who which what when where while there here also just only very more most after before
+    over under up down out said says
+    """.split()
+)
+# Words that address the reader: forms, prompts and calls to action, not story text.
+UI_WORDS = frozenset(
+    """
+    you your please click enter submit sign login log subscribe required optional
+    posted comment comments preview verify moderated email e-mail password username
     """.split()
 )
 _COMMENT_RE = re.compile(
@@ -91,6 +111,14 @@ FEATURE_NAMES: tuple[str, ...] = (
     "block_mean_words",
     "after_comment_header",
     "after_copyright",
+    "stopword_rate",
+    "stopword_rate_long",
+    "ui_word_rate",
+    "words_1",
+    "words_2_3",
+    "words_4_7",
+    "relative_length",
+    "prose_x_window",
 )
 N_FEATURES = len(FEATURE_NAMES)
 
@@ -172,6 +200,8 @@ def line_features(lines: Sequence[str]) -> list[list[float] | None]:
             block_of[x] = len(blocks)
         blocks.append((j - i, words))
         i = j
+    has_copyright = [bool(t) and bool(_COPYRIGHT_RE.search(s)) for t, s in zip(tokens, stripped, strict=True)
+    ]
     comment_seen = [False] * n
     copyright_seen = [False] * n
     c_seen = r_seen = False
@@ -181,7 +211,9 @@ def line_features(lines: Sequence[str]) -> list[list[float] | None]:
         if tokens[i] and len(tokens[i]) <= 8:
             c_seen = c_seen or bool(_COMMENT_HEADER_RE.search(stripped[i]))
         if tokens[i]:
-            r_seen = r_seen or bool(_COPYRIGHT_RE.search(stripped[i]))
+            r_seen = r_seen or has_copyright[i]
+    lengths = sorted(len(tokens[i]) for i in nonblank)
+    long_line = max(8, lengths[(9 * len(lengths)) // 10]) if lengths else 8
     out: list[list[float] | None] = [None] * n
     for i in nonblank:
         s = stripped[i]
@@ -197,6 +229,8 @@ def line_features(lines: Sequence[str]) -> list[list[float] | None]:
         titled = sum(1 for t in alpha if t[0].isupper())
         digits = sum(1 for t in toks if t.isdigit())
         rel = k / m if m else 0.0
+        stop_rate = sum(1 for t in lower if t in STOPWORDS) / w
+        win_mean = sum(window) / len(window) if window else 0.0
         out[i] = [
             1.0,
             math.log1p(w),
@@ -204,23 +238,23 @@ def line_features(lines: Sequence[str]) -> list[list[float] | None]:
             float(w >= 15),
             float(w >= 30),
             float(ends[i]),
-            min(len(_INNER_SENTENCE.findall(s)), 5) / 5,
+            min(len(_INNER_SENTENCE.findall(s)), 5) / 5 if w > 4 else 0.0,
             s.count(",") / w,
             titled / len(alpha) if alpha else 0.0,
             digits / w,
             boiler / w,
             float(boiler > 0 and w <= 4),
             float(bool(_COMMENT_RE.search(s))),
-            float(bool(_COPYRIGHT_RE.search(s))),
+            float(has_copyright[i]),
             float(bool(_SEPARATORS.search(s))),
             float(bool(_DATE_RE.search(s))),
-            float(bool(_TIME_AGO_RE.search(s))),
+            float("ago" in s and bool(_TIME_AGO_RE.search(s))),
             float(i == 0 or not tokens[i - 1]),
             float(i + 1 >= n or not tokens[i + 1]),
             float(counts[s] > 1),
             prev_p,
             next_p,
-            sum(window) / len(window) if window else 0.0,
+            win_mean,
             rel,
             rel * rel,
             float("http" in s or "www." in s or "@" in s),
@@ -235,49 +269,68 @@ def line_features(lines: Sequence[str]) -> list[list[float] | None]:
             math.log1p(blocks[block_of[i]][1] / blocks[block_of[i]][0]),
             float(comment_seen[i]),
             float(copyright_seen[i]),
+            stop_rate,
+            stop_rate * float(w >= 8),
+            sum(1 for t in lower if t in UI_WORDS) / w,
+            float(w == 1),
+            float(2 <= w <= 3),
+            float(4 <= w <= 7),
+            min(w / long_line, 2.0),
+            win_mean * math.log1p(w),
         ]
     return out
 
 # Fitted by bench/pagedump_fit.py on the devdata page dumps; one weight per FEATURE_NAMES entry.
 WEIGHTS: tuple[float, ...] = (
-    -0.727,  # bias
-    -0.610,  # log_words
-    +0.397,  # words_ge_8
-    +0.082,  # words_ge_15
-    +0.441,  # words_ge_30
-    +0.588,  # ends_sentence
-    +1.359,  # inner_sentences
-    +1.371,  # comma_rate
-    -1.572,  # title_case_rate
-    +0.270,  # digit_rate
-    -2.575,  # boilerplate_rate
-    -0.369,  # boilerplate_short
-    -0.627,  # comment_words
-    -1.636,  # copyright
-    +0.437,  # separators
-    +1.386,  # date_or_time
-    -0.862,  # time_ago
-    +0.389,  # blank_before
-    +0.400,  # blank_after
-    +0.402,  # repeated_in_page
-    +0.159,  # prev_prose
-    +0.209,  # next_prose
-    +2.339,  # window_prose
-    -1.085,  # relative_position
-    -1.377,  # position_sq
-    +0.009,  # url_or_email
-    +0.606,  # ends_colon
-    +0.377,  # starts_lower
-    +3.854,  # title_line
-    +0.944,  # after_title_near
-    -0.162,  # after_title_mid
-    +0.006,  # after_title_far
-    -1.249,  # before_title
-    -0.051,  # block_log_lines
-    +0.545,  # block_mean_words
-    +0.356,  # after_comment_header
-    -0.448,  # after_copyright
+    -1.180,  # bias
+    -0.141,  # log_words
+    -0.677,  # words_ge_8
+    -0.117,  # words_ge_15
+    +0.354,  # words_ge_30
+    +0.500,  # ends_sentence
+    +1.123,  # inner_sentences
+    +1.450,  # comma_rate
+    -1.402,  # title_case_rate
+    +0.447,  # digit_rate
+    -2.351,  # boilerplate_rate
+    -0.322,  # boilerplate_short
+    -0.501,  # comment_words
+    -1.453,  # copyright
+    +0.540,  # separators
+    +1.420,  # date_or_time
+    -0.763,  # time_ago
+    +0.394,  # blank_before
+    +0.404,  # blank_after
+    +0.386,  # repeated_in_page
+    +0.163,  # prev_prose
+    +0.219,  # next_prose
+    +3.119,  # window_prose
+    -1.081,  # relative_position
+    -1.302,  # position_sq
+    +0.200,  # url_or_email
+    +0.575,  # ends_colon
+    +0.400,  # starts_lower
+    +3.890,  # title_line
+    +0.987,  # after_title_near
+    -0.144,  # after_title_mid
+    -0.096,  # after_title_far
+    -1.267,  # before_title
+    -0.025,  # block_log_lines
+    +0.511,  # block_mean_words
+    +0.342,  # after_comment_header
+    -0.425,  # after_copyright
+    +0.381,  # stopword_rate
+    +2.208,  # stopword_rate_long
+    -2.181,  # ui_word_rate
+    +0.343,  # words_1
+    -0.417,  # words_2_3
+    -0.430,  # words_4_7
+    -0.395,  # relative_length
+    -0.337,  # prose_x_window
 )
+
+
+_WEIGHT_VECTOR = np.asarray(WEIGHTS, dtype=np.float64)
 
 
 def line_scores(features: Sequence[list[float] | None]) -> list[float]:
@@ -286,11 +339,9 @@ def line_scores(features: Sequence[list[float] | None]) -> list[float]:
     >>> line_scores([None])
     [0.0]
     """
-    scores: list[float] = []
-    for f in features:
-        if f is None:
-            scores.append(0.0)
-            continue
-        z = sum(a * b for a, b in zip(f, WEIGHTS, strict=True))
-        scores.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
-    return scores
+    rows = [f for f in features if f is not None]
+    if not rows:
+        return [0.0] * len(features)
+    z = np.clip(np.asarray(rows, dtype=np.float64) @ _WEIGHT_VECTOR, -30.0, 30.0)
+    probs = iter((1.0 / (1.0 + np.exp(-z))).tolist())
+    return [0.0 if f is None else next(probs) for f in features]

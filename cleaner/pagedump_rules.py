@@ -39,6 +39,21 @@ def is_comment_section_start(line: str) -> bool:
     return 0 < len(text) <= 80 and bool(_COMMENT_START_RE.search(text))
 
 
+_SENTENCE_END = (".", "!", "?", '"', "\u201d", "\u2019", "\u00bb", ":")
+
+
+def is_furniture_line(line: str) -> bool:
+    """A short line that is not a sentence: a menu entry, a button, a link, a label.
+
+    >>> is_furniture_line("Privacy Policy")
+    True
+    >>> is_furniture_line("He left.")
+    False
+    """
+    text = line.strip()
+    return 0 < len(text.split()) <= 4 and not text.endswith(_SENTENCE_END)
+
+
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("advertisement", re.compile(r"^\W*(?:advertisement|advertising|sponsored|ad)\W*$", re.I)),
     (

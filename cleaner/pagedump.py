@@ -15,9 +15,12 @@ and widened back to the repeated headline; then the cruft lines inside it (share
 ...         "A winter storm closed the port on Monday, officials said, stranding ships.", "",
 ...         "Crews expect to reopen the docks by Wednesday if the wind drops as forecast.", "",
 ...         "Share", "", "Copyright 2012 Daily Post. All rights reserved."]
->>> [line for line, v in zip(page, extract_article(page)) if v.keep and line]
-['Storm closes port', 'A winter storm closed the port on Monday, officials said, stranding ships.', \
-'Crews expect to reopen the docks by Wednesday if the wind drops as forecast.']
+>>> for line, v in zip(page, extract_article(page)):
+...     if v.keep and line:
+...         print(line)
+Storm closes port
+A winter storm closed the port on Monday, officials said, stranding ships.
+Crews expect to reopen the docks by Wednesday if the wind drops as forecast.
 """
 
 from __future__ import annotations
@@ -162,7 +165,4 @@ def looks_like_page_dump(lines: Sequence[str]) -> bool:
     if not nonblank:
         return False
     furniture = sum(1 for line in nonblank if is_furniture_line(line))
-    return (
-        furniture >= DUMP_MIN_FURNITURE
-        and furniture >= DUMP_MIN_FURNITURE_SHARE * len(nonblank)
-    )
+    return furniture >= DUMP_MIN_FURNITURE and furniture >= DUMP_MIN_FURNITURE_SHARE * len(nonblank)

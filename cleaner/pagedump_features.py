@@ -8,7 +8,7 @@ in the page); a weighted sum of them says how article-like the line is. The weig
 fitted once by logistic regression (bench/pagedump_fit.py) and are kept here as plain data,
 so the code stays deterministic and needs no model at run time.
 
->>> f = line_features(["Home", "", "The mayor said on Monday that the bridge would reopen soon.", ""])
+>>> f = line_features(["Home", "", "The mayor said on Monday that the bridge reopens.", ""])
 >>> round(f[2][FEATURE_NAMES.index("ends_sentence")], 1)
 1.0
 """
@@ -37,35 +37,32 @@ _TIME_AGO_RE = re.compile(
     re.IGNORECASE,
 )
 # Words that mark page furniture rather than story text. Kept short and generic on purpose.
-BOILERPLATE_WORDS = frozenset(
-    """
+_BOILERPLATE_WORDS = """
     share tweet email e-mail print facebook twitter linkedin pinterest reddit digg
     stumbleupon google+ rss subscribe subscription newsletter login log sign register
     password username comment comments reply replies permalink posted advertisement
     advertise sponsored copyright rights reserved privacy terms cookies cookie policy
-    contact sitemap careers menu search home next previous prev older newer archive
-    archives tags tagged categories category filed related popular trending recommended
-    click here more loading widget feed follow like likes views recent
-    """.split()
-)
+    contact sitemap careers menu search home next previous prev older newer archive archives
+    tags tagged categories category filed related popular trending recommended click here
+    more loading widget feed follow like likes views recent
+"""
+BOILERPLATE_WORDS = frozenset(_BOILERPLATE_WORDS.split())
 # Function words: prose is about 40% function words, menus and titles far fewer (jusText's
 # stop-word density).
-STOPWORDS = frozenset(
-    """
+_STOPWORDS = """
     a an the and or but if of to in on at by for with from as into about than then that this
     these those it its is are was were be been being has have had do does did will would can
     could should may might must not no so such he she they we i his her their our him them
     who which what when where while there here also just only very more most after before
     over under up down out said says
-    """.split()
-)
+"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 # Words that address the reader: forms, prompts and calls to action, not story text.
-UI_WORDS = frozenset(
-    """
-    you your please click enter submit sign login log subscribe required optional
-    posted comment comments preview verify moderated email e-mail password username
-    """.split()
-)
+_UI_WORDS = """
+    you your please click enter submit sign login log subscribe required optional posted
+    comment comments preview verify moderated email e-mail password username
+"""
+UI_WORDS = frozenset(_UI_WORDS.split())
 _COMMENT_RE = re.compile(
     r"\b(?:repl(?:y|ies)|comments?|report abuse|flag|permalink|says:|wrote:|said\.\.\.)\b",
     re.IGNORECASE,
@@ -200,7 +197,8 @@ def line_features(lines: Sequence[str]) -> list[list[float] | None]:
             block_of[x] = len(blocks)
         blocks.append((j - i, words))
         i = j
-    has_copyright = [bool(t) and bool(_COPYRIGHT_RE.search(s)) for t, s in zip(tokens, stripped, strict=True)
+    has_copyright = [
+        bool(t) and bool(_COPYRIGHT_RE.search(s)) for t, s in zip(tokens, stripped, strict=True)
     ]
     comment_seen = [False] * n
     copyright_seen = [False] * n
@@ -279,6 +277,7 @@ def line_features(lines: Sequence[str]) -> list[list[float] | None]:
             win_mean * math.log1p(w),
         ]
     return out
+
 
 # Fitted by bench/pagedump_fit.py on the devdata page dumps; one weight per FEATURE_NAMES entry.
 WEIGHTS: tuple[float, ...] = (

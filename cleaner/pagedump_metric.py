@@ -67,9 +67,7 @@ def shingle_counts(true: str, pred: str) -> ShingleCounts:
     gold = shingles(true)
     got = shingles(pred)
     tp = sum((got & gold).values())
-    return ShingleCounts(
-        tp=tp, fp=sum(got.values()) - tp, fn=sum(gold.values()) - tp
-    )
+    return ShingleCounts(tp=tp, fp=sum(got.values()) - tp, fn=sum(gold.values()) - tp)
 
 
 def summarise(counts: Sequence[ShingleCounts]) -> Scores:

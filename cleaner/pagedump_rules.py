@@ -66,7 +66,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    ("read_more", re.compile(r"^\W*(?:read|see|view)\s+(?:more|full|the full|all)\b.{0,40}$", re.I)),
+    (
+        "read_more",
+        re.compile(r"^\W*(?:read|see|view)\s+(?:more|full|the full|all)\b.{0,40}$", re.I),
+    ),
     ("copyright", re.compile(r"\u00a9|^\W*copyright\b|all rights reserved", re.I)),
 )
 

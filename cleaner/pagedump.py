@@ -5,10 +5,11 @@ prose in it; everything around (menus, related-story lists, share rows, comments
 must go, and each dropped line must say why, for the audit trail.
 
 How: every line gets an article-likeness score from general features
-(cleaner/pagedump_features.py); the article is the maximum-scoring contiguous segment of
-``words * (score - THRESHOLD)`` (Kadane); the segment is cut where a comment section starts
-and widened back to the repeated headline; then the cruft lines inside it (share rows,
-'Advertisement', related links, ...) are dropped by named rules (cleaner/pagedump_rules.py).
+(cleaner/pagedump_features.py, scored by cleaner/pagedump_model.py); the article is the
+maximum-scoring contiguous segment of ``words * (score - THRESHOLD)`` (Kadane), widened
+back to the repeated headline and, on request, cut where a comment section starts; then
+the furniture lines inside it (share rows, 'Advertisement', 'Read more', copyright) are
+dropped by named rules (cleaner/pagedump_rules.py).
 
 >>> page = ["Storm closes port - Daily Post", "Home", "World", "Sport", "",
 ...         "Storm closes port", "",
@@ -28,7 +29,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cleaner.pagedump_features import WORD_RE, find_title_line, line_features, line_scores
+from cleaner.pagedump_features import WORD_RE, find_title_line, line_features
+from cleaner.pagedump_model import line_scores
 from cleaner.pagedump_rules import inside_rule, is_comment_section_start, is_furniture_line
 
 # A line counts for the article span when its score is above this; fitted scores are
@@ -90,10 +92,17 @@ class Span:
     segment_end: int
 
 
-def article_span(lines: Sequence[str], *, drop_comments: bool = False) -> Span:
-    """Where the article is: the best segment, cut at comments, widened to the headline."""
+def article_span(
+    lines: Sequence[str], *, drop_comments: bool = False, scores: Sequence[float] | None = None
+) -> Span:
+    """Where the article is: the best segment, cut at comments, widened to the headline.
+
+    ``scores`` (one per line) replaces the packaged model's; the fitting script passes
+    held-out scores to measure a model on documents it was not fitted on.
+    """
     tokens = [WORD_RE.findall(line) for line in lines]
-    scores = line_scores(line_features(lines))
+    if scores is None:
+        scores = line_scores(line_features(lines))
     values = [
         (len(t) if s >= THRESHOLD else max(len(t), MIN_LINE_COST)) * (s - THRESHOLD) if t else 0.0
         for t, s in zip(tokens, scores, strict=True)
@@ -123,15 +132,18 @@ def article_span(lines: Sequence[str], *, drop_comments: bool = False) -> Span:
     return Span(first, last_kept, cut, last)
 
 
-def extract_article(lines: Sequence[str], *, drop_comments: bool = False) -> list[LineVerdict]:
+def extract_article(
+    lines: Sequence[str], *, drop_comments: bool = False, scores: Sequence[float] | None = None
+) -> list[LineVerdict]:
     """One verdict per input line: keep the article span minus the cruft lines inside it.
 
     ``drop_comments``: also cut the span where a reader-comment section starts ('12
     Comments', 'Leave a Reply'), dropping the rest as ``comment_block``. Off by default
     because the reference annotation keeps the comments on most pages that have them, so
     cutting them lowers the measured F1 (bench/results/pagedump.md shows both figures).
+    ``scores``: see article_span.
     """
-    span = article_span(lines, drop_comments=drop_comments)
+    span = article_span(lines, drop_comments=drop_comments, scores=scores)
     verdicts: list[LineVerdict] = []
     for i in range(len(lines)):
         if span.first <= i <= span.last:

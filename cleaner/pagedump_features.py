@@ -4,9 +4,10 @@ Why features and not rules alone: in a page dump the article is the long run of 
 navigation, link lists, share rows and footers surround. Each line is described by a few
 general, site-independent numbers (length, sentence punctuation, capitalisation, blank
 lines around it, boilerplate vocabulary, how prose-like its neighbours are, where it sits
-in the page); a weighted sum of them says how article-like the line is. The weights were
-fitted once by logistic regression (bench/pagedump_fit.py) and are kept here as plain data,
-so the code stays deterministic and needs no model at run time.
+in the page), plus the same for its neighbours. A small boosted-tree model
+(cleaner/pagedump_model.py) turns them into an article-likeness score; it was fitted
+offline (bench/pagedump_fit.py) and ships as plain data, so nothing is learned or
+downloaded at run time.
 
 >>> f = line_features(["Home", "", "The mayor said on Monday that the bridge reopens.", ""])
 >>> round(f[2][FEATURE_NAMES.index("ends_sentence")], 1)
@@ -279,68 +280,41 @@ def line_features(lines: Sequence[str]) -> list[list[float] | None]:
     return out
 
 
-# Fitted by bench/pagedump_fit.py on the devdata page dumps; one weight per FEATURE_NAMES entry.
-WEIGHTS: tuple[float, ...] = (
-    -1.180,  # bias
-    -0.141,  # log_words
-    -0.677,  # words_ge_8
-    -0.117,  # words_ge_15
-    +0.354,  # words_ge_30
-    +0.500,  # ends_sentence
-    +1.123,  # inner_sentences
-    +1.450,  # comma_rate
-    -1.402,  # title_case_rate
-    +0.447,  # digit_rate
-    -2.351,  # boilerplate_rate
-    -0.322,  # boilerplate_short
-    -0.501,  # comment_words
-    -1.453,  # copyright
-    +0.540,  # separators
-    +1.420,  # date_or_time
-    -0.763,  # time_ago
-    +0.394,  # blank_before
-    +0.404,  # blank_after
-    +0.386,  # repeated_in_page
-    +0.163,  # prev_prose
-    +0.219,  # next_prose
-    +3.119,  # window_prose
-    -1.081,  # relative_position
-    -1.302,  # position_sq
-    +0.200,  # url_or_email
-    +0.575,  # ends_colon
-    +0.400,  # starts_lower
-    +3.890,  # title_line
-    +0.987,  # after_title_near
-    -0.144,  # after_title_mid
-    -0.096,  # after_title_far
-    -1.267,  # before_title
-    -0.025,  # block_log_lines
-    +0.511,  # block_mean_words
-    +0.342,  # after_comment_header
-    -0.425,  # after_copyright
-    +0.381,  # stopword_rate
-    +2.208,  # stopword_rate_long
-    -2.181,  # ui_word_rate
-    +0.343,  # words_1
-    -0.417,  # words_2_3
-    -0.430,  # words_4_7
-    -0.395,  # relative_length
-    -0.337,  # prose_x_window
+# Neighbour context: these features of the two lines above and the two below (blank lines
+# skipped) are appended to each line's own, so that a short line inside a run of prose and
+# the same line inside a menu look different to the model.
+CONTEXT_FEATURES: tuple[str, ...] = (
+    "log_words",
+    "ends_sentence",
+    "inner_sentences",
+    "title_case_rate",
+    "boilerplate_rate",
+    "stopword_rate",
 )
+CONTEXT_OFFSETS: tuple[int, ...] = (-1, 1, -2, 2)
+_CONTEXT_COLUMNS = [FEATURE_NAMES.index(name) for name in CONTEXT_FEATURES]
+DESIGN_WIDTH = N_FEATURES + len(CONTEXT_FEATURES) * len(CONTEXT_OFFSETS)
 
 
-_WEIGHT_VECTOR = np.asarray(WEIGHTS, dtype=np.float64)
+def design_matrix(features: Sequence[list[float] | None]) -> np.ndarray:
+    """Model input: one row per non-blank line, its features then its neighbours' context.
 
+    The fitting script and the scorer both build their input here, so they cannot drift.
 
-def line_scores(features: Sequence[list[float] | None]) -> list[float]:
-    """Probability that each line belongs to the article (0.0 for blank lines).
-
-    >>> line_scores([None])
-    [0.0]
+    >>> design_matrix(line_features(["Home", "", "News"])).shape == (2, DESIGN_WIDTH)
+    True
     """
     rows = [f for f in features if f is not None]
     if not rows:
-        return [0.0] * len(features)
-    z = np.clip(np.asarray(rows, dtype=np.float64) @ _WEIGHT_VECTOR, -30.0, 30.0)
-    probs = iter((1.0 / (1.0 + np.exp(-z))).tolist())
-    return [0.0 if f is None else next(probs) for f in features]
+        return np.zeros((0, DESIGN_WIDTH))
+    own = np.asarray(rows, dtype=np.float64)
+    ctx = own[:, _CONTEXT_COLUMNS]
+    blocks = [own]
+    for offset in CONTEXT_OFFSETS:
+        shifted = np.zeros_like(ctx)
+        if offset < 0 and len(ctx) > -offset:
+            shifted[-offset:] = ctx[:offset]
+        elif offset > 0 and len(ctx) > offset:
+            shifted[:-offset] = ctx[offset:]
+        blocks.append(shifted)
+    return np.hstack(blocks)

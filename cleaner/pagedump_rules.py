@@ -61,8 +61,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"^\W*(?:(?:share|tweet|email|e-mail|print|facebook|twitter|google\+?|linkedin|"
             r"pinterest|reddit|digg|stumbleupon|whatsapp|recommend|like|pin it|save|"
-            r"share this(?: article| story)?|follow us|follow|text size|a a a|\+1|\d+)"
-            r"\W*){1,6}$",
+            r"share this(?: article| story)?|follow us|follow|text size|a a a|\+1)"
+            r"(?:\s*\(?\d{1,6}\)?)?\W*){1,6}$",
             re.I,
         ),
     ),

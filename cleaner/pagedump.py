@@ -46,6 +46,10 @@ MIN_WORDS_BEFORE_COMMENTS = 40
 # entries is as much evidence against the span as a long line.
 MIN_LINE_COST = 4
 
+# The first span line with this many words starts the story body; the short lines above
+# it are its head (headline, date, byline) and are not judged as link lists.
+BODY_WORDS = 12
+
 OUTSIDE = "outside_article_span"
 COMMENTS = "comment_block"
 
@@ -144,10 +148,14 @@ def extract_article(
     ``scores``: see article_span.
     """
     span = article_span(lines, drop_comments=drop_comments, scores=scores)
+    body_from = next(
+        (i for i in range(span.first, span.last + 1) if len(lines[i].split()) >= BODY_WORDS),
+        span.first,
+    )
     verdicts: list[LineVerdict] = []
     for i in range(len(lines)):
         if span.first <= i <= span.last:
-            rule = inside_rule(lines, i)
+            rule = inside_rule(lines, i, body_from)
             verdicts.append(KEPT if not rule else LineVerdict(keep=False, rule=rule))
         elif span.cut_from <= i <= span.segment_end:
             verdicts.append(LineVerdict(keep=False, rule=COMMENTS))

@@ -74,12 +74,58 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def inside_rule(lines: Sequence[str], i: int) -> str:
-    """Name of the cruft rule that drops lines[i] inside the article span, or ''."""
+# A run of this many adjacent short non-sentence lines (no blank line between) inside the
+# span is a link list ('Related stories', a tag cloud), not story text.
+LINK_RUN = 3
+_LIST_ITEM = re.compile(r"^(?:[-*\u2022\u25cf\u25aa]|\d{1,2}[.)])\s")
+
+
+LINK_MAX_WORDS = 8
+
+
+def _link_list_line(line: str) -> bool:
+    """A link-list entry: a headline-like line of a few words that is not a sentence."""
+    text = line.strip()
+    return (
+        0 < len(text.split()) <= LINK_MAX_WORDS
+        and not text.endswith(_SENTENCE_END)
+        and not _LIST_ITEM.match(text)
+    )
+
+
+def in_link_run(lines: Sequence[str], i: int) -> bool:
+    """True when lines[i] belongs to a run of LINK_RUN adjacent short link-like lines.
+
+    Bulleted or numbered items are spared: short list items are part of many stories.
+
+    >>> in_link_run(["Related", "Flood fund opens", "Ferry fares rise", "Text."], 1)
+    True
+    >>> in_link_run(["\u2022 Eggs", "\u2022 Flour", "\u2022 Milk"], 1)
+    False
+    """
+    if not _link_list_line(lines[i]):
+        return False
+    lo = i
+    while lo > 0 and lo > i - LINK_RUN and _link_list_line(lines[lo - 1]):
+        lo -= 1
+    hi = i
+    while hi + 1 < len(lines) and hi < lo + LINK_RUN - 1 and _link_list_line(lines[hi + 1]):
+        hi += 1
+    return hi - lo + 1 >= LINK_RUN
+
+
+def inside_rule(lines: Sequence[str], i: int, body_from: int = 0) -> str:
+    """Name of the cruft rule that drops lines[i] inside the article span, or ''.
+
+    ``body_from``: where the story's first paragraph starts; the short lines above it
+    (headline, date, byline) are never taken for a link list.
+    """
     text = lines[i].strip()
     if not text:
         return ""
     for name, pattern in _RULES:
         if pattern.search(text):
             return name
+    if i > body_from and in_link_run(lines, i):
+        return "nav_link_list"
     return ""

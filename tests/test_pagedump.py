@@ -186,3 +186,25 @@ def test_devdata_floor() -> None:
     floor = json.loads(BASELINES.read_text(encoding="utf-8"))["pagedump_f1"]
     f1 = _devdata_f1()
     assert f1 >= floor, f"page-dump F1 {f1:.4f} fell below the pinned floor {floor:.4f}"
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.stem)
+def test_output_of_a_golden_page_is_stable(path: Path) -> None:
+    """On these pages the extracted story is no longer a dump, and a rerun keeps it all."""
+    lines = _load(path)["lines"]
+    assert isinstance(lines, list)
+    kept = [line for line, v in zip(lines, extract_article(lines), strict=True) if v.keep]
+    assert not looks_like_page_dump(kept)
+    assert all(v.keep for v in extract_article(kept))
+
+
+@pytest.mark.skipif(not (DEVDATA / "dump").is_dir(), reason="devdata page dumps absent")
+@pytest.mark.xfail(strict=True, reason="extract_article is not idempotent on real pages")
+def test_rerun_on_extracted_devdata_keeps_everything() -> None:
+    """Known limit: the model scores lines in their page context (title, position,
+    neighbours); an extracted story is a different context, and a rerun drops ~5% of its
+    words. The pipeline avoids reruns by gating on looks_like_page_dump."""
+    for path in sorted((DEVDATA / "dump").glob("*.txt"))[:30]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        kept = [line for line, v in zip(lines, extract_article(lines), strict=True) if v.keep]
+        assert all(v.keep for v in extract_article(kept)), path.name

@@ -204,7 +204,7 @@ class RunConfig:
     # Records per processing chunk: large enough that per-chunk statistics (learned
     # cruft) are representative, small enough that one chunk's Python objects stay
     # well under a gigabyte.
-    chunk_records: int = 20_000
+    chunk_records: int = 5_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -229,11 +229,15 @@ def normalise(story: Story, rules: CruftRules) -> Normalised:
         else:
             removed.append(LineFate(line_no, "removed", "blank_after_fixes", raw_of[line_no]))
 
-    texts = [t for _, t in alive]
-    if rules.page_dumps and pagedump.looks_like_page_dump(texts):
-        verdicts = pagedump.extract_article(texts)
+    # The page-dump model reads layout (blank lines around a line), so it sees the whole
+    # story, blank lines included, with text repaired.
+    fixed = dict(alive)
+    page = [fixed.get(story.line_start + k, "") for k in range(len(story.lines))]
+    if rules.page_dumps and pagedump.looks_like_page_dump(page):
+        verdicts = pagedump.extract_article(page)
         kept_rows: list[tuple[int, str]] = []
-        for (line_no, text), verdict in zip(alive, verdicts, strict=True):
+        for line_no, text in alive:
+            verdict = verdicts[line_no - story.line_start]
             if verdict.keep:
                 kept_rows.append((line_no, text))
             else:

@@ -28,8 +28,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)          ## benchmarks (slow; results land in bench/results/)
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[bench]"
-	$(BIN)/python bench/pagedump_f1.py
-	$(BIN)/python bench/dedup_bench.py
+	$(BIN)/python -m pip install -q --no-deps text-dedup==0.4.0
+	$(BIN)/python -m bench.pagedump_f1
+	$(BIN)/python -m bench.pagedump_pipeline
+	$(BIN)/python -m bench.text_stages
+	$(BIN)/python -m bench.validate_bench
+	nice $(BIN)/python -m bench.dedup_bench --sizes 25000 200000 --peers-up-to 25000
 
 lock:                    ## re-resolve and pin every dependency into constraints.txt
 	rm -rf /tmp/cleaner-lock && $(PYTHON) -m venv /tmp/cleaner-lock

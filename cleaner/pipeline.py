@@ -9,16 +9,17 @@ never become the canonical copy that better copies are filed under.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
 import xxhash
 
-from cleaner import schema, state
+from cleaner import incremental, schema, state
 from cleaner.config import Config
 from cleaner.cruft import compile_rules
 from cleaner.dedup import DedupIndex, deduplicate
@@ -30,8 +31,8 @@ from cleaner.lock import run_lock
 from cleaner.normalise import normalise
 from cleaner.records import Counts, FailedCheck, FileOutcome, RawRecord, StageTiming, Story
 from cleaner.split import split
-from cleaner.validate import ValidationResult, validate
-from cleaner.write import Published, RunOutput, publish_run
+from cleaner.validate import CheckSummary, ValidationResult, validate
+from cleaner.write import Published, RunOutput, Staging, new_run_id, publish_run
 
 T = TypeVar("T")
 
@@ -94,7 +95,7 @@ class RunSummary:
     published: Published
     counts: Counts
     outcomes: tuple[FileOutcome, ...]
-    checks: ValidationResult
+    checks: tuple[CheckSummary, ...]
 
     @property
     def run_id(self) -> str:
@@ -105,69 +106,87 @@ class RunSummary:
         return self.published.manifest
 
 
+@dataclass
+class _Reader:
+    """Ingest, split, normalise and extract, one chunk of records at a time.
+
+    The Python objects of the text stages exist for one chunk of
+    ``cfg.run.chunk_records`` records; each chunk leaves as two compact frames
+    (articles, and ingest-level defects as rejected rows).
+    """
+
+    raw_dir: Path
+    cfg: Config
+    progress: Progress
+    skip: Collection[str]
+    clock: _Clock = field(default_factory=_Clock)
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    records: int = 0
+    stories: int = 0
+
+    def chunks(self) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+        if not self.raw_dir.is_dir():
+            raise InputError(
+                f"input folder not found: {self.raw_dir} (pass the folder your scraper writes)"
+            )
+        chunk: list[RawRecord] = []
+        defects: list[RawRecord] = []
+        checkpoint("ingest")
+        events = ingest(self.raw_dir, self.cfg.ingest, self.skip)
+        for event in self.clock.timed("ingest", events):
+            if isinstance(event, FileOutcome):
+                self.outcomes.append(event)
+            elif event.defect is not None:
+                defects.append(event)
+            else:
+                chunk.append(event)
+            if len(chunk) + len(defects) >= self.cfg.run.chunk_records:
+                yield self._process(chunk), _defects_frame(defects)
+                chunk, defects = [], []
+        read = self.clock.timings["ingest"]  # files in, records out (not raw events)
+        yield self._process(chunk), _defects_frame(defects)
+        self.clock.timings["ingest"] = StageTiming(
+            "ingest", read.seconds, len(self.outcomes), self.records
+        )
+
+    def _process(self, records: list[RawRecord]) -> pl.DataFrame:
+        cfg, clock = self.cfg, self.clock
+        with clock.stage("split", len(records)) as out:
+            stories: list[Story] = [s for r in records for s in split(r, cfg.split)]
+            out[0] = len(stories)
+        with clock.stage("normalise", len(stories)) as out:
+            rules = compile_rules(cfg.normalise, stories)
+            normalised = [normalise(story, rules) for story in stories]
+            out[0] = len(normalised)
+        with clock.stage("extract", len(normalised)) as out:
+            frame = schema.articles_frame([extract(item, cfg.extract) for item in normalised])
+            out[0] = frame.height
+        self.records += len(records)
+        self.stories += len(stories)
+        self.progress("stories", self.stories, 0)
+        return frame
+
+
 def prepare(
     raw_dir: Path, cfg: Config, progress: Progress = _quiet, skip: Collection[str] = ()
 ) -> Prepared:
     """Run ingest, split, normalise and extract over every file under ``raw_dir``.
 
-    Records are taken in chunks of ``cfg.run.chunk_records``, so the Python objects
-    of split, normalise and extract exist for one chunk at a time; what accumulates
-    is the compact Arrow frame of extracted articles. Files in ``skip`` (relative
-    paths) are left unread: an incremental run already knows them.
+    For `cleaner validate`, which looks at the whole batch at once; `run` works
+    chunk by chunk instead. Files in ``skip`` (relative paths) are left unread.
     """
-    if not raw_dir.is_dir():
-        raise InputError(f"input folder not found: {raw_dir} (pass the folder your scraper writes)")
-    clock = _Clock()
-    frames: list[pl.DataFrame] = []
-    defects: list[RawRecord] = []
-    outcomes: list[FileOutcome] = []
-    chunk: list[RawRecord] = []
-    counts = [0, 0]  # records, stories
-    checkpoint("ingest")
-    for event in clock.timed("ingest", ingest(raw_dir, cfg.ingest, skip)):
-        if isinstance(event, FileOutcome):
-            outcomes.append(event)
-        elif event.defect is not None:
-            defects.append(event)
-        else:
-            chunk.append(event)
-            if len(chunk) >= cfg.run.chunk_records:
-                frames.append(_process(chunk, cfg, clock, counts, progress))
-                chunk = []
-    if chunk or not frames:
-        frames.append(_process(chunk, cfg, clock, counts, progress))
-    read = clock.timings["ingest"]  # files in, records out (not raw event counts)
-    clock.timings["ingest"] = StageTiming("ingest", read.seconds, len(outcomes),
-                                          counts[0] + len(defects))
-    frame = pl.concat(frames).sort("raw_path", "record_index", "story_index")
+    reader = _Reader(raw_dir, cfg, progress, skip)
+    parts = list(reader.chunks())
+    articles = pl.concat([a for a, _ in parts]).sort("raw_path", "record_index", "story_index")
+    defects = pl.concat([d for _, d in parts])
     return Prepared(
-        articles=frame,
-        defects=_defects_frame(defects),
-        outcomes=tuple(outcomes),
-        records=counts[0] + len(defects),
-        stories=counts[1] + len(defects),
-        timings=tuple(clock.timings.values()),
+        articles=articles,
+        defects=defects,
+        outcomes=tuple(reader.outcomes),
+        records=reader.records + defects.height,
+        stories=reader.stories + defects.height,
+        timings=tuple(reader.clock.timings.values()),
     )
-
-
-def _process(
-    records: list[RawRecord], cfg: Config, clock: _Clock, counts: list[int], progress: Progress
-) -> pl.DataFrame:
-    """Split, normalise and extract one chunk of records into an article frame."""
-    with clock.stage("split", len(records)) as out:
-        stories: list[Story] = [s for r in records for s in split(r, cfg.split)]
-        out[0] = len(stories)
-    with clock.stage("normalise", len(stories)) as out:
-        rules = compile_rules(cfg.normalise, stories)
-        normalised = [normalise(story, rules) for story in stories]
-        out[0] = len(normalised)
-    with clock.stage("extract", len(normalised)) as out:
-        frame = schema.articles_frame([extract(item, cfg.extract) for item in normalised])
-        out[0] = frame.height
-    counts[0] += len(records)
-    counts[1] += len(stories)
-    progress("stories", counts[1], 0)
-    return frame
 
 
 def run(
@@ -179,8 +198,10 @@ def run(
 ) -> RunSummary:
     """The nightly job: only new or changed files; every story ends in exactly one table.
 
-    Holds the output folder's lock, first cleans up what a crashed run left, and
-    commits by publishing the manifest last (see ``cleaner.state``).
+    Holds the output folder's lock, first cleans up what a crashed run left, then
+    validates, deduplicates (against earlier nights and earlier chunks) and stages
+    one chunk at a time, and commits by publishing the manifest last
+    (see ``cleaner.state``).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(out_dir):
@@ -190,136 +211,107 @@ def run(
                 f"--full writes a fresh output, but {out_dir} already holds runs; "
                 "pass an empty folder, or `cleaner rollback` the runs to redo"
             )
-        known = {} if full else state.known_files(out_dir)
-        on_disk = state.scan(raw_dir, cfg.ingest.exclude) if raw_dir.is_dir() else {}
-        unchanged = {p for p, f in on_disk.items() if _same_stat(known.get(p), f)}
-        prepared = prepare(raw_dir, cfg, progress, skip=unchanged)
-        changes = _changes(prepared.outcomes, known, unchanged)
-        prepared, already = _drop_published(prepared, changes, out_dir)
-        return _finish(raw_dir, out_dir, cfg, prepared, changes, already, on_disk, full)
-
-
-def _finish(
-    raw_dir: Path,
-    out_dir: Path,
-    cfg: Config,
-    prepared: Prepared,
-    changes: dict[str, str],
-    already: int,
-    on_disk: dict[str, state.FileState],
-    full: bool,
-) -> RunSummary:
-    clock = _Clock({t.name: t for t in prepared.timings})
-    with clock.stage("validate", prepared.articles.height) as out:
-        checks = validate(prepared.articles, cfg.validate)
-        judged = prepared.articles.hstack(checks.rows.drop("doc_id"))  # rows keep input order
-        accepted = judged.filter(~pl.col("critical")).with_columns(
-            warnings=pl.concat_list(
-                "warnings",
-                pl.col("failed_checks").list.eval(pl.element().struct.field("expectation")),
-            ).list.unique(maintain_order=True)
-        )
-        rejected = pl.concat(
-            [schema.conform(judged.filter(pl.col("critical")), schema.REJECTED), prepared.defects]
-        )
-        out[0] = accepted.height
-    checkpoint("dedup")
-    with clock.stage("dedup", accepted.height) as out:
+        plan = incremental.plan(raw_dir, out_dir, cfg.ingest.exclude, full)
+        staging = Staging(out_dir, new_run_id(out_dir, cfg.run.run_id))
+        reader = _Reader(raw_dir, cfg, progress, plan.unchanged)
+        clock = reader.clock
         index = DedupIndex.load(out_dir / "_state")
-        dedup = deduplicate(accepted, cfg.dedup, index)
-        index_part = index.add(accepted, dedup).new_part()
-        deduped = accepted.join(dedup.mapping, on="doc_id", how="left", maintain_order="left")
-        canon = deduped.filter(pl.col("duplicate_of").is_null())
-        dups = deduped.filter(pl.col("duplicate_of").is_not_null())
-        out[0] = canon.height
-    stories = canon.height + dups.height + rejected.height
-    output = RunOutput(
-        articles=schema.conform(canon, schema.ARTICLES),
-        duplicates=schema.conform(dups, schema.DUPLICATES),
-        rejected=rejected,
-        outcomes=prepared.outcomes,
-        changes=changes,
-        checks=checks.checks,
-        counts=Counts(
-            files=len(changes),
-            records=prepared.records,
-            stories=stories,
-            articles=canon.height,
-            duplicates=dups.height,
-            rejected=rejected.height,
-            already_published=already,
-        ),
-        ledger=_ledger_part(prepared, changes, on_disk),
-        index_part=index_part,
-        mode="full" if full else "incremental",
+        tally = _Tally()
+        for articles, defects in reader.chunks():
+            tally.read(articles, defects)
+            articles, dropped = incremental.drop_published(articles, plan)
+            defects, dropped_defects = incremental.drop_published(defects, plan)
+            tally.already += dropped + dropped_defects
+            with clock.stage("validate", articles.height) as out:
+                checks = validate(articles, cfg.validate)
+                accepted, rejected = _judge(articles, checks)
+                rejected = pl.concat([rejected, defects])
+                tally.checks.append(checks.checks)
+                out[0] = accepted.height
+            checkpoint("dedup")
+            with clock.stage("dedup", accepted.height) as out:
+                dedup = deduplicate(accepted, cfg.dedup, index)
+                index = index.add(accepted, dedup).spill(staging.index_path())
+                deduped = accepted.join(dedup.mapping, on="doc_id", how="left",
+                                        maintain_order="left")
+                canon = deduped.filter(pl.col("duplicate_of").is_null())
+                dups = deduped.filter(pl.col("duplicate_of").is_not_null())
+                out[0] = canon.height
+            staging.add({
+                "articles": schema.conform(canon, schema.ARTICLES),
+                "duplicates": schema.conform(dups, schema.DUPLICATES),
+                "rejected": rejected,
+            })
+            tally.kept(canon.height, dups.height, rejected.height)
+        outcomes = tuple(reader.outcomes)
+        changed = incremental.changes(outcomes, plan)
+        output = RunOutput(
+            outcomes=outcomes,
+            changes=changed,
+            checks=_sum_checks(tally.checks),
+            counts=Counts(
+                files=len(changed),
+                records=reader.records + tally.defects,
+                stories=tally.articles + tally.duplicates + tally.rejected,
+                articles=tally.articles,
+                duplicates=tally.duplicates,
+                rejected=tally.rejected,
+                already_published=tally.already,
+            ),
+            ledger=incremental.ledger_part(outcomes, changed, tally.per_file, plan),
+            mode="full" if full else "incremental",
+        )
+        checkpoint("publish")
+        published = publish_run(out_dir, raw_dir, cfg, output, list(clock.timings.values()),
+                                staging)
+        return RunSummary(published, output.counts, outcomes, output.checks)
+
+
+@dataclass
+class _Tally:
+    """Running counts of a chunked run."""
+
+    articles: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    already: int = 0
+    defects: int = 0
+    per_file: Counter[str] = field(default_factory=Counter)
+    checks: list[tuple[CheckSummary, ...]] = field(default_factory=list)
+
+    def read(self, articles: pl.DataFrame, defects: pl.DataFrame) -> None:
+        self.defects += defects.height
+        self.per_file.update(articles["raw_path"].to_list())
+        self.per_file.update(defects["raw_path"].to_list())
+
+    def kept(self, articles: int, duplicates: int, rejected: int) -> None:
+        self.articles += articles
+        self.duplicates += duplicates
+        self.rejected += rejected
+
+
+def _judge(articles: pl.DataFrame, checks: ValidationResult) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split a chunk into accepted rows (warnings added) and rejected rows (with reasons)."""
+    judged = articles.hstack(checks.rows.drop("doc_id"))  # rows keep input order
+    accepted = judged.filter(~pl.col("critical")).with_columns(
+        warnings=pl.concat_list(
+            "warnings",
+            pl.col("failed_checks").list.eval(pl.element().struct.field("expectation")),
+        ).list.unique(maintain_order=True)
     )
-    checkpoint("publish")
-    published = publish_run(out_dir, raw_dir, cfg, output, list(clock.timings.values()))
-    return RunSummary(published, output.counts, prepared.outcomes, checks)
+    rejected = schema.conform(judged.filter(pl.col("critical")), schema.REJECTED)
+    return accepted, rejected
 
 
-def _same_stat(known: state.FileState | None, now: state.FileState) -> bool:
-    return known is not None and (known.size, known.mtime_ns) == (now.size, now.mtime_ns)
-
-
-def _changes(
-    outcomes: tuple[FileOutcome, ...], known: dict[str, state.FileState], unchanged: set[str]
-) -> dict[str, str]:
-    """path -> "new" | "changed" | "unchanged", for every file under RAW."""
-    changes = dict.fromkeys(unchanged, "unchanged")
-    for o in outcomes:
-        before = known.get(o.path)
-        if before is None:
-            changes[o.path] = "new"
-        elif before.file_hash == o.file_hash:
-            changes[o.path] = "unchanged"  # touched, same bytes
-        else:
-            changes[o.path] = "changed"
-    return dict(sorted(changes.items()))
-
-
-def _drop_published(
-    prepared: Prepared, changes: dict[str, str], out_dir: Path
-) -> tuple[Prepared, int]:
-    """Drop stories an earlier run already published: a touched file's, and the
-    unchanged stories of a changed file (its new and edited stories go on)."""
-    revisit = sorted(p for p, c in changes.items() if c != "new")
-    if not revisit:
-        return prepared, 0
-    seen = state.published_ids(out_dir, state.runs_that_read(out_dir, revisit))
-    same_bytes = [p for p, c in changes.items() if c == "unchanged"]
-    drop = pl.col("doc_id").is_in(sorted(seen)) | pl.col("raw_path").is_in(same_bytes)
-    articles = prepared.articles.filter(~drop)
-    defects = prepared.defects.filter(~drop)
-    dropped = prepared.articles.height - articles.height + prepared.defects.height - defects.height
-    return (
-        Prepared(articles, defects, prepared.outcomes, prepared.records,
-                 prepared.stories - dropped, prepared.timings),
-        dropped,
-    )
-
-
-def _ledger_part(
-    prepared: Prepared, changes: dict[str, str], on_disk: dict[str, state.FileState]
-) -> pl.DataFrame:
-    """One ledger row per file this run read (new or changed)."""
-    per_file = pl.concat(
-        [prepared.articles.select("raw_path"), prepared.defects.select("raw_path")]
-    )["raw_path"].value_counts()
-    stories = dict(zip(per_file["raw_path"].to_list(), per_file["count"].to_list(), strict=True))
-    rows = [
-        {
-            "path": o.path,
-            "size": o.size,
-            "mtime_ns": on_disk[o.path].mtime_ns if o.path in on_disk else 0,
-            "file_hash": o.file_hash,
-            "status": o.status,
-            "change": changes[o.path],
-            "stories": stories.get(o.path, 0),
-        }
-        for o in prepared.outcomes
-    ]
-    return pl.DataFrame(rows, schema={k: v for k, v in state.LEDGER.items() if k != "run_id"})
+def _sum_checks(chunks: list[tuple[CheckSummary, ...]]) -> tuple[CheckSummary, ...]:
+    """Per-check failure counts added up over the chunks, in the suites' order."""
+    total: dict[tuple[str, str | None, str, str], CheckSummary] = {}
+    for checks in chunks:
+        for c in checks:
+            key = (c.suite, c.column, c.expectation, c.kind)
+            before = total.get(key)
+            total[key] = c if before is None else replace(before, failed=before.failed + c.failed)
+    return tuple(total.values())
 
 
 def _defects_frame(defects: list[RawRecord]) -> pl.DataFrame:

@@ -237,3 +237,29 @@ def _argv(raw: Path, out: Path, run_id: str) -> list[str]:
 
 def _cli(raw: Path, out: Path, run_id: str) -> None:
     subprocess.run(_argv(raw, out, run_id), check=True, cwd=ROOT, timeout=300)
+
+
+def test_small_chunks_account_for_every_story_and_keep_clusters(
+    cli: typer.Typer, raw: Path, tmp_path: Path
+) -> None:
+    """Chunks are validated, deduplicated (against earlier chunks) and staged one by one;
+    the published tables are their concatenation."""
+    config = tmp_path / "small.toml"
+    config.write_text("[run]\nchunk_records = 2\n")
+    whole = _run(cli, raw, tmp_path / "whole", "--run-id", "w")
+    small = _run(cli, raw, tmp_path / "small", "--run-id", "s", "--config", str(config))
+    assert _counts(small)["stories"] == _counts(whole)["stories"]
+    frames = {t: pl.read_parquet(tmp_path / "small" / t / "s.parquet") for t in TABLES}
+    ids = pl.concat([f.select("doc_id") for f in frames.values()])["doc_id"]
+    whole_ids = pl.concat(
+        [pl.read_parquet(tmp_path / "whole" / t / "w.parquet").select("doc_id") for t in TABLES]
+    )["doc_id"]
+    assert sorted(ids.to_list()) == sorted(whole_ids.to_list())
+    assert sum(f.height for f in frames.values()) == _counts(small)["stories"]
+    kept = pl.concat([frames["articles"].select("raw_path", "cluster_id"),
+                      frames["duplicates"].select("raw_path", "cluster_id")])
+    cocoa = kept.filter(pl.col("raw_path").str.contains("cocoa_prices_wire"))
+    assert cocoa.height == 3
+    assert cocoa["cluster_id"].n_unique() == 1, "the wire reprints form one cluster"
+    stages = {s["name"]: s for s in small["stages"]}  # type: ignore[union-attr,index]
+    assert stages["split"]["items_in"] == _counts(small)["records"]

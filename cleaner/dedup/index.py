@@ -216,6 +216,22 @@ class DedupIndex:
             .sort("doc_id")
         )
 
+    def spill(self, path: Path) -> DedupIndex:
+        """Write the stories added since `load` to `path`; keep only their keys in memory.
+
+        A long run calls this after every chunk, so the bodies of tonight's canonicals
+        never pile up in memory; `bodies` reads them back from `path` when needed.
+        """
+        part = self.new_part()
+        if part.height == 0:
+            return self
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part.write_parquet(path, compression="zstd")
+        meta = self.meta.with_columns(
+            part=pl.when(pl.col("part").is_null()).then(pl.lit(str(path))).otherwise("part")
+        )
+        return replace(self, meta=meta, texts=pl.DataFrame(schema=self.texts.schema))
+
     def save(self, state_dir: Path, name: str | None = None) -> DedupIndex:
         """Write the stories added since `load` as one new part (atomic: temp, rename).
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -35,3 +37,12 @@ def need_seeds() -> Path:
     if not SEEDS.is_dir():
         pytest.skip("../shared/seeds not present")
     return SEEDS
+
+
+def story_row(outcome: pl.DataFrame, case: dict[str, Any]) -> dict[str, Any]:
+    """The one output row of the story a golden case names (file and story index)."""
+    rows = outcome.filter(
+        (pl.col("raw_path") == case["file"]) & (pl.col("story_index") == case["story_index"])
+    ).to_dicts()
+    assert len(rows) == 1, f"{case['file']}#{case['story_index']}: {len(rows)} rows"
+    return rows[0]

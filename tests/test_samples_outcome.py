@@ -13,6 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from tests.conftest import CASES, RAW
+from tests.conftest import story_row as _row
 
 EXPECTED = json.loads((CASES / "samples_expected.json").read_text(encoding="utf-8"))
 OUTCOME = {"articles": "accepted", "duplicates": "duplicate", "rejected": "rejected"}
@@ -44,14 +45,6 @@ def outcome(cli: typer.Typer, tmp_path_factory: pytest.TempPathFactory) -> pl.Da
             )
         )
     return pl.concat(frames, how="vertical_relaxed")
-
-
-def _row(outcome: pl.DataFrame, case: dict[str, Any]) -> dict[str, Any]:
-    rows = outcome.filter(
-        (pl.col("raw_path") == case["file"]) & (pl.col("story_index") == case["story_index"])
-    ).to_dicts()
-    assert len(rows) == 1, f"{case['file']}#{case['story_index']}: {len(rows)} rows"
-    return rows[0]
 
 
 def _id(case: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from tests.conftest import CASES, need_seeds
+from tests.conftest import story_row as _row
 
 EXPECTED = json.loads((CASES / "seeds_expected.json").read_text(encoding="utf-8"))
 
@@ -41,14 +42,6 @@ def outcome(cli: typer.Typer, tmp_path_factory: pytest.TempPathFactory) -> pl.Da
             outcome=pl.lit(table),
         ))
     return pl.concat(frames).sort("raw_path", "story_index")
-
-
-def _row(outcome: pl.DataFrame, case: dict[str, Any]) -> dict[str, Any]:
-    rows = outcome.filter(
-        (pl.col("raw_path") == case["file"]) & (pl.col("story_index") == case["story_index"])
-    ).to_dicts()
-    assert len(rows) == 1, f"{case['file']}#{case['story_index']}: {len(rows)} rows"
-    return rows[0]
 
 
 def test_four_stories_none_duplicate(outcome: pl.DataFrame) -> None:

@@ -117,6 +117,11 @@ class DedupConfig:
     # paragraph). Only matched runs of `min_run` tokens count, so scattered function
     # words of an unrelated story do not add up.
     min_containment: float = 0.7
+    # Below this exact-word similarity or containment a pair is not re-aligned with
+    # misspelt words counted as matched (align_fuzzy). A copy with 3% OCR noise on both
+    # sides keeps ~0.5 on exact words, while unrelated stories score near 0: the floor
+    # only saves the cost of re-aligning pairs that cannot become duplicates.
+    fuzzy_floor: float = 0.35
     # Shortest run of consecutive matching tokens that counts as matched text. Runs of
     # 1-2 words ("said the", "in the") occur between any two English stories.
     min_run: int = 3

@@ -246,8 +246,11 @@ class _Surface:
 def _surface(text: str) -> _Surface:
     """Surface tokens, lower-cased copies and fact count; cached, canonicals recur."""
     toks = surface_tokens(text)
-    fact_set = frozenset(t.lower() for t in toks if _is_number(t) or _is_name(t))
-    return _Surface(toks, [t.lower() for t in toks], len(_FACT.findall(text)), fact_set)
+    facts = _FACT.findall(text)
+    # Loose on purpose ("The" counts, "1,300" stays apart from "1300"): a loose set can only
+    # fail the subset test and send the pair to the full guard, never skip it wrongly.
+    fact_set = frozenset(f.rstrip(".,").lower() for f in facts)
+    return _Surface(toks, [t.lower() for t in toks], len(facts), fact_set)
 
 
 def _same_name(x: str, y: str, name_similarity: float) -> bool:
@@ -269,9 +272,10 @@ def template_changes(
 ) -> tuple[tuple[tuple[str, str], ...], int]:
     """Numbers and names swapped one for another between two texts, and the fact count.
 
-    Only short substitutions (at most 3 tokens each side), not at the end, count:
-    that is what filling a template looks like, while a rewritten headline or sentence is
-    a longer replacement. Names closer than `name_similarity` are one name with a typo.
+    Only short substitutions (at most 3 tokens each side, or longer ones made of facts
+    only), not at the end, count: that is what filling a template looks like, while a
+    rewritten headline or sentence is a longer replacement. Names closer than
+    `name_similarity` are one name with a typo.
     Returns (changes, number/name tokens of the shorter text).
 
     >>> ch, facts = template_changes("Acme earned 12 million, up 3 percent.",
@@ -288,15 +292,18 @@ def template_changes(
         # Not at the very end: a cut ending followed by cruft lines looks like a swap.
         if op.tag != "replace" or k == last:
             continue
-        if op.src_end - op.src_start > 3 or op.dest_end - op.dest_start > 3:
+        xs, ys = ta[op.src_start : op.src_end], tb[op.dest_start : op.dest_end]
+        pairs = [
+            (x, y)
+            for x, y in zip(xs, ys, strict=False)
+            if (_is_number(x) and _is_number(y))
+            or (_is_name(x) and _is_name(y) and not _same_name(x, y, name_similarity))
+        ]
+        # A longer block counts only when it is facts for facts throughout: "Glenwood
+        # Yardley 6-0" for "Westbury Iverson 2-1" is a filled template, not a rewrite.
+        if (len(xs) > 3 or len(ys) > 3) and not (len(xs) == len(ys) == len(pairs)):
             continue
-        for x, y in zip(
-            ta[op.src_start : op.src_end], tb[op.dest_start : op.dest_end], strict=False
-        ):
-            if (_is_number(x) and _is_number(y)) or (
-                _is_name(x) and _is_name(y) and not _same_name(x, y, name_similarity)
-            ):
-                found.append((x, y))
+        found.extend(pairs)
     # A pair that also appears the other way round is two sentences swapped, not a change.
     seen = {(x.lower(), y.lower()) for x, y in found}
     changes = [(x, y) for x, y in found if (y.lower(), x.lower()) not in seen]

@@ -239,18 +239,24 @@ class _Surface:
     tokens: list[str]
     lower: list[str]
     facts: int
-    fact_set: frozenset[str]  # numbers and names, lower-cased
+
+
+@lru_cache(maxsize=8192)
+def _fact_set(text: str) -> frozenset[str]:
+    """Numbers and capitalised words of a text, lower-cased; one regex pass, cached.
+
+    Loose on purpose ("The" counts, "1,300" stays apart from "1300"): a loose set can only
+    fail the subset test in `verify` and send the pair to the full guard, never skip it
+    wrongly. Kept apart from `_surface` because most verified pairs need only this.
+    """
+    return frozenset(f.rstrip(".,").lower() for f in _FACT.findall(text))
 
 
 @lru_cache(maxsize=2048)
 def _surface(text: str) -> _Surface:
     """Surface tokens, lower-cased copies and fact count; cached, canonicals recur."""
     toks = surface_tokens(text)
-    facts = _FACT.findall(text)
-    # Loose on purpose ("The" counts, "1,300" stays apart from "1300"): a loose set can only
-    # fail the subset test and send the pair to the full guard, never skip it wrongly.
-    fact_set = frozenset(f.rstrip(".,").lower() for f in facts)
-    return _Surface(toks, [t.lower() for t in toks], len(facts), fact_set)
+    return _Surface(toks, [t.lower() for t in toks], len(_FACT.findall(text)))
 
 
 def _same_name(x: str, y: str, name_similarity: float) -> bool:
@@ -336,6 +342,14 @@ def verify(
     >>> v.kind, v.containment
     ('contained', 1.0)
     """
+    short, long_ = sorted((len(tokens_a), len(tokens_b)))
+    if 2 * short < cfg.min_similarity * (short + long_) and (
+        short < cfg.min_contained_tokens or short < cfg.min_length_ratio * long_
+    ):
+        # Lengths alone rule it out: similarity <= 2*short/(short+long), and the shorter
+        # text is too short to count as contained. No alignment needed.
+        why = f"{short} vs {long_} tokens can reach neither similarity nor containment"
+        return Verdict(False, None, 0.0, 0.0, (), f"different stories: {why}")
     al = align(tokens_a, tokens_b, cfg.min_run)
     if not _passes(al, cfg) and max(al.similarity, al.containment) >= cfg.fuzzy_floor:
         # Close but not enough on exact words: maybe a noisy copy (see align_fuzzy).
@@ -362,7 +376,7 @@ def verify(
         else:
             why += f", containment {cont:.2f} < {cfg.min_containment:.2f}"
         return Verdict(False, None, sim, cont, (), f"different stories: {why}")
-    fa, fb = _surface(text_a).fact_set, _surface(text_b).fact_set
+    fa, fb = _fact_set(text_a), _fact_set(text_b)
     if fa <= fb or fb <= fa:
         # Every number and name of one text is in the other: no fact was swapped for
         # another, so this cannot be the same template filled with other facts.

@@ -348,7 +348,10 @@ def verify(
     ):
         # Lengths alone rule it out: similarity <= 2*short/(short+long), and the shorter
         # text is too short to count as contained. No alignment needed.
-        why = f"{short} vs {long_} tokens can reach neither similarity nor containment"
+        why = (
+            f"{short} vs {long_} tokens: too different in length for similarity "
+            f"{cfg.min_similarity:.2f}, shorter text too short to be contained"
+        )
         return Verdict(False, None, 0.0, 0.0, (), f"different stories: {why}")
     al = align(tokens_a, tokens_b, cfg.min_run)
     if not _passes(al, cfg) and max(al.similarity, al.containment) >= cfg.fuzzy_floor:

@@ -143,9 +143,10 @@ class DedupConfig:
     # Two names (capitalised words) closer than this character similarity are the same
     # name with a typo ("Thrasher"/"Thrashex"), not a changed name.
     template_name_similarity: float = 0.75
-    # Candidates verified per story at most, best first (most shared bands). A copy shares
-    # far more bands with its canonical than with look-alikes, so it is found early;
-    # the cap bounds the cost of a templated story with thousands of look-alikes.
+    # Candidates verified per story at most, best first (most shared bands); all of them
+    # are verified, since star clusters need every match of a story to find the centre.
+    # A copy shares far more bands with its copies than with look-alikes, so they come
+    # first; the cap bounds the cost of a templated story with thousands of look-alikes.
     max_candidates: int = 8
     # An LSH bucket with more stories than this (a template shared by thousands) links
     # each member only to its `bucket_top` best-ranked stories instead of all pairs,

@@ -245,7 +245,7 @@ def assign(
     for c in centres:
         if cluster_of[c] >= 0:
             continue
-        group, longer = [c], []
+        group, longer = [c], list[int]()
         for o in sorted(edges.get(c, {}), key=rank.__getitem__):
             if cluster_of[o] >= 0:
                 continue

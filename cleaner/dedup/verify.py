@@ -387,7 +387,12 @@ def verify(
     changes, facts = template_changes(text_a, text_b, cfg.template_name_similarity)
     share = len(changes) / max(1, facts)
     many = len(changes) >= cfg.template_min_changes and share >= cfg.template_min_share
-    one_big = len(changes) >= 1 and share >= cfg.template_single_change_share
+    # An excerpt (contained) is cut verbatim from its story: one changed number inside it
+    # means it was cut from another story. Corrections come as full revised copies
+    # (near), which is where a single changed figure is tolerated. Numbers only: a
+    # capitalised word may be a sentence start, a cruft line or an OCR slip.
+    excerpt_number = kind == "contained" and any(_is_number(x) for x, _ in changes)
+    one_big = len(changes) >= 1 and (share >= cfg.template_single_change_share or excerpt_number)
     if many or one_big:
         shown = ", ".join(f"{x}->{y}" for x, y in changes[:4])
         return Verdict(

@@ -289,9 +289,21 @@ def template_changes(
     >>> ch, facts
     ((('Acme', 'Globex'), ('12', '15')), 3)
     """
+    changes, facts, _ = _changes(text_a, text_b, name_similarity)
+    return changes, facts
+
+
+def _changes(
+    text_a: str, text_b: str, name_similarity: float
+) -> tuple[tuple[tuple[str, str], ...], int, bool]:
+    """`template_changes`, plus whether a name changed between two equal stretches of text.
+
+    Such a name is inside the shared text, not a cruft line or a rewritten start or end.
+    """
     sa, sb = _surface(text_a), _surface(text_b)
     ta, tb = sa.tokens, sb.tokens
     found: list[tuple[str, str]] = []
+    inner: set[tuple[str, str]] = set()
     ops = Levenshtein.opcodes(sa.lower, sb.lower)
     last = len(ops) - 1
     for k, op in enumerate(ops):
@@ -310,11 +322,14 @@ def template_changes(
         if (len(xs) > 3 or len(ys) > 3) and not (len(xs) == len(ys) == len(pairs)):
             continue
         found.extend(pairs)
+        if k > 0 and ops[k - 1].tag == "equal" and ops[k + 1].tag == "equal":
+            inner.update(pairs)
     # A pair that also appears the other way round is two sentences swapped, not a change.
     seen = {(x.lower(), y.lower()) for x, y in found}
     changes = [(x, y) for x, y in found if (y.lower(), x.lower()) not in seen]
     facts = sa.facts if len(ta) <= len(tb) else sb.facts
-    return tuple(changes), facts
+    inner_name = any(c in inner and not _is_number(c[0]) for c in changes)
+    return tuple(changes), facts, inner_name
 
 
 def _passes(al: Alignment, cfg: DedupConfig) -> bool:
@@ -384,14 +399,15 @@ def verify(
         # Every number and name of one text is in the other: no fact was swapped for
         # another, so this cannot be the same template filled with other facts.
         return Verdict(True, kind, sim, cont, (), rule)
-    changes, facts = template_changes(text_a, text_b, cfg.template_name_similarity)
+    changes, facts, inner_name = _changes(text_a, text_b, cfg.template_name_similarity)
     share = len(changes) / max(1, facts)
     many = len(changes) >= cfg.template_min_changes and share >= cfg.template_min_share
-    # An excerpt (contained) is cut verbatim from its story: one changed number inside it
-    # means it was cut from another story. Corrections come as full revised copies
-    # (near), which is where a single changed figure is tolerated. Numbers only: a
-    # capitalised word may be a sentence start, a cruft line or an OCR slip.
-    excerpt_number = kind == "contained" and any(_is_number(x) for x, _ in changes)
+    # An excerpt (contained) is cut verbatim from its story: one changed number inside it,
+    # or one changed name between two shared stretches, means it was cut from another
+    # story. Corrections come as full revised copies (near), which is where a single
+    # changed figure is tolerated. A name must sit inside shared text: at a start or an
+    # end, a capitalised word may be a cruft line or a rewritten sentence.
+    excerpt_number = kind == "contained" and (inner_name or any(_is_number(x) for x, _ in changes))
     one_big = len(changes) >= 1 and (share >= cfg.template_single_change_share or excerpt_number)
     if many or one_big:
         shown = ", ".join(f"{x}->{y}" for x, y in changes[:4])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -318,16 +318,37 @@ def event_stories(rng: random.Random, n: int) -> list[str]:
     return out
 
 
+CORPUS_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
+    "doc_id": pl.Utf8,
+    "label": pl.Utf8,
+    "family": pl.Utf8,
+    "title": pl.Utf8,
+    "body": pl.Utf8,
+    "source": pl.Utf8,
+    "published": pl.Date,
+    "updated": pl.Date,
+}
+
+
 def make_corpus(n_docs: int, pool: Sequence[str], seed: int = 0) -> pl.DataFrame:
     """About `n_docs` labelled rows: 60% in syndication clusters, 10% templated, 5% events."""
+    return pl.concat(list(iter_corpus(n_docs, pool, seed)))
+
+
+def iter_corpus(
+    n_docs: int, pool: Sequence[str], seed: int = 0, chunk: int = 100_000
+) -> Iterator[pl.DataFrame]:
+    """`make_corpus` in chunks of about `chunk` rows (same rows): 1M rows need not fit twice."""
     rng = random.Random(seed)
     rows: list[dict[str, object]] = []
+    count = 0
     day0 = dt.date(2024, 1, 1)
 
     def add(label: str, family: str, title: str | None, body: str) -> None:
+        nonlocal count
         rows.append(
             {
-                "doc_id": f"d{len(rows):08d}",
+                "doc_id": f"d{count:08d}",
                 "label": label,
                 "family": family,
                 "title": title,
@@ -339,9 +360,11 @@ def make_corpus(n_docs: int, pool: Sequence[str], seed: int = 0) -> pl.DataFrame
                 "updated": None,
             }
         )
+        count += 1
 
     story = 0
-    while len(rows) < n_docs:
+    emitted = 0
+    while count < n_docs:
         r = rng.random()
         story += 1
         if r < 0.75:
@@ -361,4 +384,8 @@ def make_corpus(n_docs: int, pool: Sequence[str], seed: int = 0) -> pl.DataFrame
         else:
             for j, text in enumerate(event_stories(rng, rng.randint(2, 4))):
                 add(f"s{story}e{j}", "event", None, text)
-    return pl.DataFrame(rows[:n_docs], schema_overrides={"updated": pl.Date})
+        if len(rows) >= chunk and count < n_docs:
+            yield pl.DataFrame(rows, schema=CORPUS_SCHEMA)
+            emitted += len(rows)
+            rows = []
+    yield pl.DataFrame(rows[: n_docs - emitted], schema=CORPUS_SCHEMA)

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 
-from bench.corpus import gold_sentences, make_corpus
+from bench.corpus import gold_sentences, iter_corpus
 from bench.metrics import score
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,15 @@ def corpus(n: int) -> Path:
     path = OUT / f"corpus_{n}.parquet"
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
-        make_corpus(n, gold_sentences(GOLD), seed=n).write_parquet(path)
+        tmp = path.with_suffix(".tmp")
+        writer: pq.ParquetWriter | None = None
+        for part in iter_corpus(n, gold_sentences(GOLD), seed=n):  # streamed: 1M rows
+            table = part.to_arrow()
+            writer = writer or pq.ParquetWriter(tmp, table.schema)
+            writer.write_table(table)
+        assert writer is not None
+        writer.close()
+        tmp.rename(path)
     return path
 
 

@@ -117,6 +117,11 @@ class DedupConfig:
     # paragraph). Only matched runs of `min_run` tokens count, so scattered function
     # words of an unrelated story do not add up.
     min_containment: float = 0.7
+    # Below this exact-word similarity or containment a pair is not re-aligned with
+    # misspelt words counted as matched (align_fuzzy). A copy with 3% OCR noise on both
+    # sides keeps ~0.5 on exact words, while unrelated stories score near 0: the floor
+    # only saves the cost of re-aligning pairs that cannot become duplicates.
+    fuzzy_floor: float = 0.35
     # Shortest run of consecutive matching tokens that counts as matched text. Runs of
     # 1-2 words ("said the", "in the") occur between any two English stories.
     min_run: int = 3
@@ -138,9 +143,10 @@ class DedupConfig:
     # Two names (capitalised words) closer than this character similarity are the same
     # name with a typo ("Thrasher"/"Thrashex"), not a changed name.
     template_name_similarity: float = 0.75
-    # Candidates verified per story at most, best first (most shared bands). A copy shares
-    # far more bands with its canonical than with look-alikes, so it is found early;
-    # the cap bounds the cost of a templated story with thousands of look-alikes.
+    # Candidates verified per story at most, best first (most shared bands); all of them
+    # are verified, since star clusters need every match of a story to find the centre.
+    # A copy shares far more bands with its copies than with look-alikes, so they come
+    # first; the cap bounds the cost of a templated story with thousands of look-alikes.
     max_candidates: int = 8
     # An LSH bucket with more stories than this (a template shared by thousands) links
     # each member only to its `bucket_top` best-ranked stories instead of all pairs,

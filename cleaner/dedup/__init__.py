@@ -177,12 +177,21 @@ def deduplicate(
     def check(ta: list[int], tb: list[int], xa: str, xb: str) -> Verdict:
         return verify(ta, tb, xa, xb, cfg)
 
+    # A story is verified against up to max_candidates others: keep recent ones as lists.
+    @lru_cache(maxsize=4096)
+    def tokens_of(r: int) -> list[int]:
+        return list(toks.tokens_of(r).tolist())
+
+    @lru_cache(maxsize=4096)
+    def text_of(r: int) -> str:
+        return str(bodies[r])
+
     inputs = Inputs(
         infos=infos,
         exact=[int(k) for k in exact],
         pairs=pairs,
-        tokens=lambda r: toks.tokens_of(r).tolist(),
-        text=lambda r: str(bodies[r]),
+        tokens=tokens_of,
+        text=text_of,
     )
     mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)
     if index is not None and index.size:

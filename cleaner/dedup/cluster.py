@@ -1,10 +1,16 @@
-"""Clusters anchored on a canonical story; the keep rule and the reason it gives.
+"""Star clusters around a centre story; the keep rule, the canonical and the reason.
 
-Documents are visited best-first by the keep rule. Each one is verified against the
-canonicals it is a candidate of (earlier nights' articles, then tonight's better-ranked
-canonicals); it joins the first that verifies, or becomes a canonical itself. A member
-joins because it matches the canonical text, never through a chain of members, so two
-unrelated stories cannot be glued together by a story that looks a bit like both.
+A story that matches an earlier night's article joins it. Tonight's other stories are
+verified against their candidates, then grouped into stars: the story with the most
+verified matches becomes a centre and takes its unassigned matches, and so on. Every
+member matches its centre directly, never through a chain of members, so two unrelated
+stories cannot be glued together by a story that looks a bit like both.
+
+Why the best-connected story as centre: reprints of a wire story are edited
+independently (one cut, one with a paragraph dropped, one OCR'd), so two reprints can
+differ more from each other than each differs from the original; the original (or the
+least edited copy) is the one that matches the most of them. The canonical copy is then
+chosen inside the cluster by the keep rule, as a separate decision.
 """
 
 from __future__ import annotations
@@ -179,12 +185,107 @@ def assign(
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n)
     dup_of: list[int | None] = [None] * n  # batch row or -1-hist row
+    verdict: list[Verdict | None] = [None] * n
+    via: list[int | None] = [None] * n  # centre a member was verified against
+    exact_of: dict[int, int] = {}  # exact copy row -> head row of its exact group
+    group_head: dict[int, int] = {}
+    open_rows: list[int] = []  # exact-group heads not matched to history, in keep order
+
+    # 1. Exact keys and earlier nights' articles.
+    for row in order:
+        me = inp.infos[row]
+        key = inp.exact[row]
+        if me.n_tokens == 0:
+            continue
+        if hist is not None and key in hist.exact:
+            dup_of[row] = -1 - hist.exact[key]
+            continue
+        if key in group_head:
+            exact_of[row] = group_head[key]
+            continue
+        group_head[key] = row
+        if hist is not None:
+            cands = sorted((-h, r) for h, r in hist.pairs.get(row, []))
+            for _, h in cands[:max_checks]:
+                v = verify(hist.tokens(h), inp.tokens(row), hist.text(h), inp.text(row))
+                if v.duplicate:
+                    dup_of[row], verdict[row] = -1 - h, v
+                    break
+        if dup_of[row] is None:
+            open_rows.append(row)
+
+    # 2. Verified matches between tonight's open stories (each pair once, best first).
+    is_open = np.zeros(n, bool)
+    is_open[open_rows] = True
+    edges: dict[int, dict[int, Verdict]] = {}
+    for row in open_rows:
+        cands2 = sorted(
+            (-h, int(rank[o]), o) for h, o in inp.pairs.get(row, []) if is_open[o] and o != row
+        )
+        for _, _, o in cands2[:max_checks]:
+            v = verify(inp.tokens(o), inp.tokens(row), inp.text(o), inp.text(row))
+            if v.duplicate:
+                edges.setdefault(row, {})[o] = v
+                edges.setdefault(o, {})[row] = v
+
+    # 3. Stars: best-connected story first (exact copies count), keep rank breaks ties.
+    weight = {r: 0 for r in open_rows}
+    for head in exact_of.values():
+        if head in weight:
+            weight[head] += 1
+    centres = sorted(open_rows, key=lambda r: (-(len(edges.get(r, {})) + weight[r]), rank[r]))
+    cluster_of = np.full(n, -1, np.int64)
+    members: dict[int, list[int]] = {}
+
+    def matches(x: int, y: int) -> bool:
+        if y in edges.get(x, {}):
+            return True
+        return verify(inp.tokens(x), inp.tokens(y), inp.text(x), inp.text(y)).duplicate
+
+    for c in centres:
+        if cluster_of[c] >= 0:
+            continue
+        group, longer = [c], list[int]()
+        for o in sorted(edges.get(c, {}), key=rank.__getitem__):
+            if cluster_of[o] >= 0:
+                continue
+            if edges[c][o].kind == "contained" and inp.infos[o].n_tokens > inp.infos[c].n_tokens:
+                # o extends the centre. A short text found inside two longer ones (a shared
+                # standard lead, a cut templated story) says nothing about whether the
+                # longer ones are one story: each must match the longer ones already in.
+                if not all(matches(e, o) for e in longer):
+                    continue
+                longer.append(o)
+            group.append(o)
+        cluster_of[group] = c
+        members[c] = group
+    for c, group in members.items():
+        canon = min(group, key=rank.__getitem__)
+        for m in group:
+            if m == canon:
+                continue
+            dup_of[m] = canon
+            other = canon if m == c else c
+            verdict[m] = edges[m][other] if other in edges.get(m, {}) else edges[m][c]
+            via[m] = other if other in edges.get(m, {}) else c
+    return _mapping(inp, hist, cfg, dup_of, verdict, via, exact_of)
+
+
+def _mapping(
+    inp: Inputs,
+    hist: History | None,
+    cfg: DedupConfig,
+    dup_of: list[int | None],
+    verdict: list[Verdict | None],
+    via: list[int | None],
+    exact_of: dict[int, int],
+) -> pl.DataFrame:
+    """Mapping rows (kind, scores, reason) from the cluster decisions."""
+    n = len(inp.infos)
     kind: list[Kind | None] = [None] * n
     sim: list[float | None] = [None] * n
     cont: list[float | None] = [None] * n
     reason: list[str | None] = [None] * n
-    canonical = np.zeros(n, bool)
-    group_head: dict[int, int] = {}
     n_members: dict[int, int] = {}
 
     def info(ref: int) -> DocInfo:
@@ -195,71 +296,48 @@ def assign(
             return "canonical kept: accepted on an earlier night"
         return why_kept(inp.infos[ref], inp.infos[row], cfg)
 
-    for row in order:
-        me = inp.infos[row]
-        key = inp.exact[row]
-        if me.n_tokens == 0:
-            canonical[row] = True
+    for row in range(n):
+        ref = dup_of[row]
+        if ref is None:
             continue
-        if hist is not None and key in hist.exact:
-            ref = -1 - hist.exact[key]
-            dup_of[row], kind[row], sim[row], cont[row] = ref, "exact", 1.0, 1.0
+        me = inp.infos[row]
+        v = verdict[row]
+        if v is None:  # exact copy of an earlier night's article
+            kind[row], sim[row], cont[row] = "exact", 1.0, 1.0
             reason[row] = f"exact: same folded text as an earlier night's article; {kept(ref, row)}"
             continue
-        if key in group_head:
-            head = group_head[key]
-            target = dup_of[head]
-            if target is None:
-                dup_of[row], kind[row], sim[row], cont[row] = head, "exact", 1.0, 1.0
-                reason[row] = f"exact: same folded text; {kept(head, row)}"
-                n_members[head] = n_members.get(head, 0) + 1
-            else:
-                dup_of[row], kind[row], sim[row], cont[row] = (
-                    target,
-                    kind[head],
-                    sim[head],
-                    cont[head],
-                )
-                reason[row] = (
-                    f"exact copy of {inp.infos[head].doc_id}, which is a duplicate: {reason[head]}"
-                )
-            continue
-        group_head[key] = row
-        cands: list[tuple[int, int, int]] = []  # (-hits, tie, ref)
-        if hist is not None:
-            cands += [(-h, -1, -1 - r) for h, r in hist.pairs.get(row, [])]
-        cands += [
-            (-h, int(rank[o]), o)
-            for h, o in inp.pairs.get(row, [])
-            if rank[o] < rank[row] and canonical[o]
-        ]
-        cands.sort()
-        match: Match | None = None
-        for _, _, ref in cands[:max_checks]:
-            if ref >= 0:
-                v = verify(inp.tokens(ref), inp.tokens(row), inp.text(ref), inp.text(row))
-            else:
-                h = -1 - ref
-                v = verify(hist.tokens(h), inp.tokens(row), hist.text(h), inp.text(row))  # type: ignore[union-attr]
-            if v.duplicate:
-                match = Match(ref, v)
-                break
-        if match is None:
-            canonical[row] = True
-            continue
-        ref, v = match.canonical, match.verdict
         k: Kind | None = v.kind
-        why = f"{v.kind}: {v.rule}"
+        against = via[row]
+        where = (
+            ""
+            if against is None or against == ref
+            else f" with {info(against).doc_id} (its cluster's centre)"
+        )
+        why = f"{v.kind}: {v.rule}{where}"
         if is_revision(info(ref), me):
             k = "revision"
             why = (
                 f"revision: same source {me.source!r}, updated {me.updated} after "
-                f"{info(ref).updated or info(ref).published}; {v.rule}"
+                f"{info(ref).updated or info(ref).published}; {v.rule}{where}"
             )
-        dup_of[row], kind[row], sim[row], cont[row] = ref, k, v.similarity, v.containment
+        kind[row], sim[row], cont[row] = k, v.similarity, v.containment
         reason[row] = f"{why}; {kept(ref, row)}"
         if ref >= 0:
             n_members[ref] = n_members.get(ref, 0) + 1
+    for row, head in sorted(exact_of.items()):
+        target = dup_of[head]
+        if target is None:
+            # The head is a canonical (or unmatched): its exact copies point at it.
+            dup_of[row], kind[row], sim[row], cont[row] = head, "exact", 1.0, 1.0
+            reason[row] = f"exact: same folded text; {kept(head, row)}"
+            n_members[head] = n_members.get(head, 0) + 1
+        else:
+            dup_of[row], kind[row], sim[row], cont[row] = target, kind[head], sim[head], cont[head]
+            reason[row] = (
+                f"exact copy of {inp.infos[head].doc_id}, which is a duplicate: {reason[head]}"
+            )
+            if target >= 0:
+                n_members[target] = n_members.get(target, 0) + 1
 
     def cid(ref: int) -> str:
         if ref < 0:

@@ -168,11 +168,14 @@ def candidate_pairs(
     [(1, 0, 1)]
     """
     n, b = keys.shape
+    # 4-byte columns: the long table has n * bands rows, the largest object of the stage.
+    # 32-bit keys (as the saved index keeps them) collide by chance for ~1 key in 50 at
+    # 1M stories; a chance collision only proposes a pair that verification then rejects.
     df = pl.DataFrame(
         {
-            "left": np.repeat(np.arange(n, dtype=np.int64), b),
-            "key": keys.reshape(-1),
-            "rank": np.repeat(rank.astype(np.int64), b),
+            "left": np.repeat(np.arange(n, dtype=np.int32), b),
+            "key": (keys.reshape(-1) & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+            "rank": np.repeat(rank.astype(np.int32), b),
         }
     ).filter(pl.col("key") != 0)
     sizes = df.group_by("key").len().filter(pl.col("len") > 1)
@@ -197,7 +200,7 @@ def candidate_pairs(
             .sort(["left", "hits", "rank_r"], descending=[False, True, False])
             .group_by("left", maintain_order=True)
             .head(per_row)
-            .select("left", "right", "hits")
+            .select(pl.col("left", "right").cast(pl.Int64), "hits")
         )
         parts.append(pairs)
     if not parts:

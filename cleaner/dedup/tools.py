@@ -145,6 +145,7 @@ def explain(
     exact = bool(keys[0] == keys[1]) and bool(wa)
     kind: str | None
     changes: tuple[tuple[str, str], ...]
+    sim, cont = al.similarity, al.containment
     if exact:
         v_dup, kind, rule, changes = (
             True,
@@ -155,13 +156,15 @@ def explain(
     else:
         v = verify(wa, wb, text_a, text_b, cfg)
         v_dup, kind, rule, changes = v.duplicate, v.kind, v.rule, v.template_changes
+        if v.similarity or v.containment:  # the scores that decided (misspelt words count)
+            sim, cont = v.similarity, v.containment
     return Explanation(
         label_a,
         label_b,
         exact,
         jac,
-        al.similarity,
-        al.containment,
+        sim,
+        cont,
         v_dup,
         kind,
         rule,

@@ -263,3 +263,22 @@ def test_small_chunks_account_for_every_story_and_keep_clusters(
     assert cocoa["cluster_id"].n_unique() == 1, "the wire reprints form one cluster"
     stages = {s["name"]: s for s in small["stages"]}  # type: ignore[union-attr,index]
     assert stages["split"]["items_in"] == _counts(small)["records"]
+
+
+def test_a_copy_arriving_next_night_points_at_last_nights_article(
+    cli: typer.Typer, raw: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "clean"
+    _run(cli, raw, out, "--run-id", "n1")
+    original = raw / "harbourherald" / "oyster_beds_closed.txt"
+    reprint = original.read_text(encoding="utf-8").replace("Share this article\n", "")
+    (raw / "harbourherald" / "oyster_beds_reprint.txt").write_text(reprint, encoding="utf-8")
+    manifest = _run(cli, raw, out, "--run-id", "n2")
+    assert _counts(manifest)["duplicates"] == 1
+    first = pl.read_parquet(out / "articles" / "n1.parquet").filter(
+        pl.col("raw_path") == "harbourherald/oyster_beds_closed.txt"
+    ).row(0, named=True)
+    dup = pl.read_parquet(out / "duplicates" / "n2.parquet").row(0, named=True)
+    assert dup["raw_path"] == "harbourherald/oyster_beds_reprint.txt"
+    assert dup["duplicate_of"] == first["doc_id"]
+    assert dup["cluster_id"] == first["cluster_id"]

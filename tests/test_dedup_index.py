@@ -9,17 +9,10 @@ import polars as pl
 import pytest
 
 from cleaner.config import DedupConfig
-from cleaner.dedup import DedupIndex, IndexMismatchError, deduplicate
+from cleaner.dedup import BATCH_SCHEMA, DedupIndex, IndexMismatchError, deduplicate
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
-SCHEMA = {
-    "doc_id": pl.Utf8,
-    "body": pl.Utf8,
-    "title": pl.Utf8,
-    "source": pl.Utf8,
-    "published": pl.Date,
-    "updated": pl.Date,
-}
+SCHEMA = BATCH_SCHEMA
 
 
 def _batch(pairs: list[tuple[str, str]]) -> pl.DataFrame:

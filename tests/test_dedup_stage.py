@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bench.corpus import invented_sentences, make_corpus
 from cleaner.config import DedupConfig
-from cleaner.dedup import MAPPING_SCHEMA, deduplicate, latest_revisions
+from cleaner.dedup import BATCH_SCHEMA, MAPPING_SCHEMA, deduplicate, latest_revisions
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 BASE = CASES[0]["a"]
@@ -26,14 +26,7 @@ def _batch(rows: list[dict[str, object]]) -> pl.DataFrame:
     full = [{"title": None, "source": None, "published": None, "updated": None} | r for r in rows]
     return pl.DataFrame(
         full,
-        schema={
-            "doc_id": pl.Utf8,
-            "body": pl.Utf8,
-            "title": pl.Utf8,
-            "source": pl.Utf8,
-            "published": pl.Date,
-            "updated": pl.Date,
-        },
+        schema=BATCH_SCHEMA,
     )
 
 

@@ -2,7 +2,9 @@
 
 When ``CLEANER_PAUSE_AT`` names a checkpoint, the run writes the file named by
 ``CLEANER_PAUSE_MARKER`` and sleeps there, so a test can ``kill -9`` it at exactly
-that point. Unset (always, outside tests) a checkpoint costs one dict lookup.
+that point. Checkpoints: ``ingest``, ``dedup``, ``publish`` and ``publish:<folder>``
+before each part is moved into place. Unset (always, outside tests) a checkpoint
+costs one dict lookup.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-
-CHECKPOINTS = ("ingest", "dedup", "publish", "publish:articles", "publish:_state/ledger")
 
 
 def checkpoint(name: str) -> None:

@@ -24,7 +24,7 @@ class Plan:
     known: dict[str, state.FileState]  # last committed state of every processed path
     on_disk: dict[str, state.FileState]  # size and mtime of every input file now
     unchanged: frozenset[str]  # same size and mtime: not opened at all
-    seen_ids: frozenset[str]  # doc_ids published by runs that read a file to look at again
+    seen_ids: tuple[str, ...]  # sorted doc_ids published by runs that read a file read again
 
     def change_of(self, path: str, file_hash: str | None) -> str:
         """"new", "changed" or "unchanged" (read again, same bytes)."""
@@ -41,7 +41,7 @@ def plan(raw_dir: Path, out_dir: Path, exclude: tuple[str, ...], full: bool) -> 
     unchanged = frozenset(p for p, f in on_disk.items() if _same_stat(known.get(p), f))
     revisit = sorted(p for p in on_disk if p in known and p not in unchanged)
     seen = state.published_ids(out_dir, state.runs_that_read(out_dir, revisit))
-    return Plan(known, on_disk, unchanged, frozenset(seen))
+    return Plan(known, on_disk, unchanged, tuple(sorted(seen)))
 
 
 def _same_stat(known: state.FileState | None, now: state.FileState) -> bool:
@@ -53,16 +53,11 @@ def drop_published(frame: pl.DataFrame, plan: Plan) -> tuple[pl.DataFrame, int]:
     stories of a changed file (its new and edited stories go on)."""
     if frame.height == 0 or not plan.known:
         return frame, 0
-    same = [p for p in frame["raw_path"].unique().to_list()
-            if p in plan.known and plan.known[p].file_hash == _hash_of(frame, p)]
-    drop = pl.col("doc_id").is_in(sorted(plan.seen_ids)) | pl.col("raw_path").is_in(same)
+    files = frame.select("raw_path", "file_hash").unique()
+    same = [p for p, h in files.iter_rows() if p in plan.known and plan.known[p].file_hash == h]
+    drop = pl.col("doc_id").is_in(plan.seen_ids) | pl.col("raw_path").is_in(same)
     kept = frame.filter(~drop)
     return kept, frame.height - kept.height
-
-
-def _hash_of(frame: pl.DataFrame, path: str) -> str | None:
-    hashes = frame.filter(pl.col("raw_path") == path)["file_hash"]
-    return hashes[0] if hashes.len() else None
 
 
 def changes(outcomes: tuple[FileOutcome, ...], plan: Plan) -> dict[str, str]:

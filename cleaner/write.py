@@ -33,7 +33,7 @@ from cleaner.state import LEDGER, TABLES
 
 @dataclass(frozen=True, slots=True)
 class RunOutput:
-    """What one run publishes: the three tables and what the manifest reports."""
+    """What the manifest reports about a run; the tables themselves are staged."""
 
     outcomes: tuple[FileOutcome, ...]
     changes: dict[str, str]  # path -> new | changed | unchanged, every file under RAW

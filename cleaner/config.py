@@ -164,6 +164,10 @@ class DedupConfig:
     # batch, ~10 arrays of 8 bytes per token, ~150 MB for 5k stories of 400 words) while
     # keeping numpy's per-call overhead negligible.
     batch_size: int = 5_000
+    # Worker processes verifying candidate pairs; 0 = every core this process may use.
+    # Verdicts do not depend on it (each pair is judged on its two texts alone), so the
+    # output is the same with 1 worker or 8; small batches are verified in process.
+    workers: int = 0
 
 
 @dataclass(frozen=True, slots=True)

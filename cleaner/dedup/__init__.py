@@ -29,6 +29,7 @@ from cleaner.dedup.lsh import (
     cross_pairs,
     derive_params,
 )
+from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
 from cleaner.dedup.result import DedupParams, DedupResult
 from cleaner.dedup.verify import Verdict, verify
 
@@ -164,34 +165,25 @@ def deduplicate(
     if index is not None:
         index.check(params)
     exact, bands, n_tok, toks = _sign(df["body"], cfg, params)
-    bodies = df["body"].fill_null("")
     infos = doc_infos(df, n_tok)
     rank = np.empty(df.height, np.int64)
     rank[keep_order(infos, cfg)] = np.arange(df.height)
-    pairs = _adjacency(
-        candidate_pairs(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates),
-        both=False,
+    pairs = Candidates.from_frame(
+        candidate_pairs(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
     )
     hist = _history(index, df, exact, bands) if index is not None else None
 
     def check(ta: list[int], tb: list[int], xa: str, xb: str) -> Verdict:
         return verify(ta, tb, xa, xb, cfg)
 
-    # A story is verified against up to max_candidates others: keep recent ones as lists.
-    @lru_cache(maxsize=4096)
-    def tokens_of(r: int) -> list[int]:
-        return list(toks.tokens_of(r).tolist())
-
-    @lru_cache(maxsize=4096)
-    def text_of(r: int) -> str:
-        return str(bodies[r])
-
+    verifier = PairVerifier(DocStore.build(df["body"], toks), cfg)
     inputs = Inputs(
         infos=infos,
         exact=[int(k) for k in exact],
         pairs=pairs,
-        tokens=tokens_of,
-        text=text_of,
+        tokens=verifier.one.tokens,
+        text=verifier.one.text,
+        verify_rows=verifier.duplicates,
     )
     mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)
     if index is not None and index.size:

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import polars as pl
 
 from cleaner.config import DedupConfig
+from cleaner.dedup.pairs import I64, Candidates
 from cleaner.dedup.verify import Kind, Verdict
 
 KEEP_RULES = ("complete", "longest", "earliest", "source_priority", "doc_id")
@@ -168,9 +169,11 @@ class Inputs:
 
     infos: Sequence[DocInfo]
     exact: Sequence[int]
-    pairs: dict[int, list[tuple[int, int]]]  # row -> [(hits, better-ranked row)]
+    pairs: Candidates  # (row, better-ranked row, hits)
     tokens: Callable[[int], list[int]]
     text: Callable[[int], str]
+    # Duplicate verdicts of many (row a[i], row b[i]) pairs: (i, verdict), spread over workers.
+    verify_rows: Callable[[I64, I64], list[tuple[int, Verdict]]]
 
 
 Verifier = Callable[[list[int], list[int], str, str], Verdict]
@@ -214,19 +217,16 @@ def assign(
         if dup_of[row] is None:
             open_rows.append(row)
 
-    # 2. Verified matches between tonight's open stories (each pair once, best first).
+    # 2. Verified matches between tonight's open stories (each pair once, best first),
+    # all verified in one call so they can be spread over workers.
     is_open = np.zeros(n, bool)
     is_open[open_rows] = True
+    better, rows = inp.pairs.top(rank, is_open, max_checks)
     edges: dict[int, dict[int, Verdict]] = {}
-    for row in open_rows:
-        cands2 = sorted(
-            (-h, int(rank[o]), o) for h, o in inp.pairs.get(row, []) if is_open[o] and o != row
-        )
-        for _, _, o in cands2[:max_checks]:
-            v = verify(inp.tokens(o), inp.tokens(row), inp.text(o), inp.text(row))
-            if v.duplicate:
-                edges.setdefault(row, {})[o] = v
-                edges.setdefault(o, {})[row] = v
+    for i, v in inp.verify_rows(better, rows):
+        o, row = int(better[i]), int(rows[i])
+        edges.setdefault(row, {})[o] = v
+        edges.setdefault(o, {})[row] = v
 
     # 3. Stars: best-connected story first (exact copies count), keep rank breaks ties.
     weight = {r: 0 for r in open_rows}

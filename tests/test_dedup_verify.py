@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.keys import fold_text
-from cleaner.dedup.verify import align, template_changes, verify
+from cleaner.dedup.verify import Doc, align, template_changes, verify
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 
 
 def _verify(a: str, b: str):  # type: ignore[no-untyped-def]
-    return verify(fold_text(a).split(), fold_text(b).split(), a, b, DedupConfig())
+    return verify(Doc.of(a), Doc.of(b), DedupConfig())
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["why"][:40] for c in CASES])
@@ -43,8 +42,8 @@ def test_short_runs_do_not_count_as_shared_text() -> None:
 
 def test_typo_in_a_name_is_not_a_changed_name() -> None:
     changes, _ = template_changes(
-        "Mayor Thrasher opened the bridge on Monday with 40 workers.",
-        "Mayor Thrashex opened the bridge on Monday with 40 workers.",
+        Doc.of("Mayor Thrasher opened the bridge on Monday with 40 workers."),
+        Doc.of("Mayor Thrashex opened the bridge on Monday with 40 workers."),
         0.75,
     )
     assert changes == ()
@@ -52,7 +51,9 @@ def test_typo_in_a_name_is_not_a_changed_name() -> None:
 
 def test_changed_figures_are_counted() -> None:
     changes, facts = template_changes(
-        "Acme sold 40 cars and 12 trucks in May.", "Acme sold 55 cars and 19 trucks in May.", 0.75
+        Doc.of("Acme sold 40 cars and 12 trucks in May."),
+        Doc.of("Acme sold 55 cars and 19 trucks in May."),
+        0.75,
     )
     assert changes == (("40", "55"), ("12", "19"))
     assert facts == 4

@@ -31,7 +31,7 @@ from cleaner.dedup.lsh import (
 )
 from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
 from cleaner.dedup.result import DedupParams, DedupResult
-from cleaner.dedup.verify import Verdict, verify
+from cleaner.dedup.verify import Doc, Verdict, verify
 
 __all__ = [
     "BATCH_SCHEMA",
@@ -128,9 +128,6 @@ def _history(
     adj = _adjacency(pairs, both=False)
     rows = sorted({r for lst in adj.values() for _, r in lst})
     bodies = index.bodies(rows)
-    tb = tokenize(pl.Series([bodies.get(r, "") for r in rows], dtype=pl.Utf8))
-    pos = {r: i for i, r in enumerate(rows)}
-    texts = [bodies.get(r, "") for r in rows]
     hist_exact: dict[int, int] = {}
     for r, (key, mine) in enumerate(zip(meta["exact_key"].to_list(), own, strict=True)):
         if not mine:
@@ -144,8 +141,7 @@ def _history(
         cluster_ids=meta["cluster_id"].to_list(),
         exact=hist_exact,
         pairs=adj,
-        tokens=lambda r: (tb.tokens_of(pos[r]) & _MASK32).tolist(),
-        text=lambda r: texts[pos[r]],
+        doc=lru_cache(maxsize=4096)(lambda r: Doc.of(bodies.get(r, ""))),
     )
 
 
@@ -173,16 +169,15 @@ def deduplicate(
     )
     hist = _history(index, df, exact, bands) if index is not None else None
 
-    def check(ta: list[int], tb: list[int], xa: str, xb: str) -> Verdict:
-        return verify(ta, tb, xa, xb, cfg)
+    def check(a: Doc, b: Doc) -> Verdict:
+        return verify(a, b, cfg)
 
     verifier = PairVerifier(DocStore.build(df["body"], toks), cfg)
     inputs = Inputs(
         infos=infos,
         exact=[int(k) for k in exact],
         pairs=pairs,
-        tokens=verifier.one.tokens,
-        text=verifier.one.text,
+        doc=verifier.one.doc,
         verify_rows=verifier.duplicates,
     )
     mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)

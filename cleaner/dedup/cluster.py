@@ -25,7 +25,7 @@ import polars as pl
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.pairs import I64, Candidates
-from cleaner.dedup.verify import Kind, Verdict
+from cleaner.dedup.verify import Doc, Kind, Verdict
 
 KEEP_RULES = ("complete", "longest", "earliest", "source_priority", "doc_id")
 MAPPING_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
@@ -159,8 +159,7 @@ class History:
     cluster_ids: Sequence[str]
     exact: dict[int, int]  # exact key -> history row
     pairs: dict[int, list[tuple[int, int]]]  # batch row -> [(hits, history row)]
-    tokens: Callable[[int], list[int]]
-    text: Callable[[int], str]
+    doc: Callable[[int], Doc]
 
 
 @dataclass(frozen=True)
@@ -170,13 +169,12 @@ class Inputs:
     infos: Sequence[DocInfo]
     exact: Sequence[int]
     pairs: Candidates  # (row, better-ranked row, hits)
-    tokens: Callable[[int], list[int]]
-    text: Callable[[int], str]
+    doc: Callable[[int], Doc]
     # Duplicate verdicts of many (row a[i], row b[i]) pairs: (i, verdict), spread over workers.
     verify_rows: Callable[[I64, I64], list[tuple[int, Verdict]]]
 
 
-Verifier = Callable[[list[int], list[int], str, str], Verdict]
+Verifier = Callable[[Doc, Doc], Verdict]
 
 
 def assign(
@@ -210,7 +208,7 @@ def assign(
         if hist is not None:
             cands = sorted((-h, r) for h, r in hist.pairs.get(row, []))
             for _, h in cands[:max_checks]:
-                v = verify(hist.tokens(h), inp.tokens(row), hist.text(h), inp.text(row))
+                v = verify(hist.doc(h), inp.doc(row))
                 if v.duplicate:
                     dup_of[row], verdict[row] = -1 - h, v
                     break
@@ -240,7 +238,7 @@ def assign(
     def matches(x: int, y: int) -> bool:
         if y in edges.get(x, {}):
             return True
-        return verify(inp.tokens(x), inp.tokens(y), inp.text(x), inp.text(y)).duplicate
+        return verify(inp.doc(x), inp.doc(y)).duplicate
 
     for c in centres:
         if cluster_of[c] >= 0:

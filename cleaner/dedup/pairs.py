@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.keys import TokenBatch
-from cleaner.dedup.verify import Verdict, verify
+from cleaner.dedup.verify import Doc, Verdict, verify
 
 I64 = npt.NDArray[np.int64]
 # Below this many pairs a pool costs more (fork, pickling verdicts) than it saves.
@@ -87,6 +87,10 @@ class DocStore:
         s = int(self.starts[row])
         return list(self.tokens_flat[s : s + int(self.lengths[row])].tolist())
 
+    def doc(self, row: int) -> Doc:
+        """The row as verification reads it."""
+        return Doc.of(self.text(row))
+
     def text(self, row: int) -> str:
         """The body of a row (Arrow string view: inline up to 12 bytes, else in a buffer)."""
         v = self.views[row]
@@ -98,15 +102,14 @@ class DocStore:
 
 
 class _Cached:
-    """Per-process row caches: a story is verified against up to max_candidates others."""
+    """Per-process row cache: a story is verified against up to max_candidates others."""
 
     def __init__(self, store: DocStore, cfg: DedupConfig) -> None:
         self.cfg = cfg
-        self.tokens = lru_cache(maxsize=4096)(store.tokens)
-        self.text = lru_cache(maxsize=4096)(store.text)
+        self.doc = lru_cache(maxsize=4096)(store.doc)
 
     def __call__(self, a: int, b: int) -> Verdict:
-        return verify(self.tokens(a), self.tokens(b), self.text(a), self.text(b), self.cfg)
+        return verify(self.doc(a), self.doc(b), self.cfg)
 
 
 _WORKER: tuple[_Cached, I64, I64] | None = None  # set in the parent just before the fork

@@ -12,7 +12,7 @@ import xxhash
 from cleaner.config import DedupConfig
 from cleaner.dedup import BATCH_SCHEMA, deduplicate
 from cleaner.dedup.keys import exact_keys, fold_text, shingles, tokenize
-from cleaner.dedup.verify import align, verify
+from cleaner.dedup.verify import Doc, align, verify
 
 
 class UsageError(ValueError):
@@ -154,7 +154,7 @@ def explain(
             (),
         )
     else:
-        v = verify(wa, wb, text_a, text_b, cfg)
+        v = verify(Doc.of(text_a), Doc.of(text_b), cfg)
         v_dup, kind, rule, changes = v.duplicate, v.kind, v.rule, v.template_changes
         if v.similarity or v.containment:  # the scores that decided (misspelt words count)
             sim, cont = v.similarity, v.containment

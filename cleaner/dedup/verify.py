@@ -8,11 +8,9 @@ guard (same template, different numbers or names: not the same story).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
+from typing import Literal, cast
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq, Levenshtein
@@ -231,32 +229,36 @@ def align_fuzzy(a: Sequence[str], b: Sequence[str], min_run: int) -> Alignment:
     return Alignment(len(a), len(b), matched, tuple(shared))
 
 
-_FACT = re.compile(r"\b(?:\d[\d.,]*|[A-Z]\w+)")
-
-
 @dataclass(frozen=True)
-class _Surface:
-    tokens: list[str]
-    lower: list[str]
-    facts: int
+class Doc:
+    """A story as verification reads it: its folded words, with and without case.
 
+    Verification works on words folded like the match keys (number formats, quotes,
+    punctuation) but with their case kept, because the template guard tells names by
+    their capital. `from_folded` takes that text as the tokenizer already produced it
+    (a split, no regex: the fast path of the stage); `of` folds a raw text first.
 
-@lru_cache(maxsize=8192)
-def _fact_set(text: str) -> frozenset[str]:
-    """Numbers and capitalised words of a text, lower-cased; one regex pass, cached.
-
-    Loose on purpose ("The" counts, "1,300" stays apart from "1300"): a loose set can only
-    fail the subset test in `verify` and send the pair to the full guard, never skip it
-    wrongly. Kept apart from `_surface` because most verified pairs need only this.
+    >>> d = Doc.of("Acme\u2019s revenue: $1,300 (5%) in Lyon.")
+    >>> d.words, sorted(d.facts), d.n_facts
+    (['Acmes', 'revenue', '1300', '5', 'percent', 'in', 'Lyon'], ['1300', '5', 'acmes', 'lyon'], 4)
     """
-    return frozenset(f.rstrip(".,").lower() for f in _FACT.findall(text))
 
+    words: list[str]
+    lower: list[str]
+    facts: frozenset[str]  # numbers and capitalised words, lower-cased
+    n_facts: int
 
-@lru_cache(maxsize=2048)
-def _surface(text: str) -> _Surface:
-    """Surface tokens, lower-cased copies and fact count; cached, canonicals recur."""
-    toks = surface_tokens(text)
-    return _Surface(toks, [t.lower() for t in toks], len(_FACT.findall(text)))
+    @staticmethod
+    def from_folded(folded: str) -> Doc:
+        """From words already folded with their case kept, separated by single spaces."""
+        words = folded.split()
+        facts = [w for w in words if w[0].isdigit() or (w[0].isupper() and len(w) > 1)]
+        return Doc(words, folded.lower().split(), frozenset(f.lower() for f in facts), len(facts))
+
+    @staticmethod
+    def of(text: str) -> Doc:
+        """From a raw text (folds it first; the slow path, for single pairs)."""
+        return Doc.from_folded(" ".join(surface_tokens(text)))
 
 
 def _same_name(x: str, y: str, name_similarity: float) -> bool:
@@ -274,7 +276,7 @@ def _is_name(tok: str) -> bool:
 
 
 def template_changes(
-    text_a: str, text_b: str, name_similarity: float
+    a: Doc, b: Doc, name_similarity: float
 ) -> tuple[tuple[tuple[str, str], ...], int]:
     """Numbers and names swapped one for another between two texts, and the fact count.
 
@@ -284,33 +286,36 @@ def template_changes(
     `name_similarity` are one name with a typo.
     Returns (changes, number/name tokens of the shorter text).
 
-    >>> ch, facts = template_changes("Acme earned 12 million, up 3 percent.",
-    ...                              "Globex earned 15 million, up 3 percent.", 0.75)
+    >>> ch, facts = template_changes(Doc.of("Acme earned 12 million, up 3 percent."),
+    ...                              Doc.of("Globex earned 15 million, up 3 percent."), 0.75)
     >>> ch, facts
     ((('Acme', 'Globex'), ('12', '15')), 3)
     """
-    changes, facts, _ = _changes(text_a, text_b, name_similarity)
+    changes, facts, _ = _changes(a, b, name_similarity)
     return changes, facts
 
 
 def _changes(
-    text_a: str, text_b: str, name_similarity: float
+    sa: Doc, sb: Doc, name_similarity: float
 ) -> tuple[tuple[tuple[str, str], ...], int, bool]:
     """`template_changes`, plus whether a name changed between two equal stretches of text.
 
     Such a name is inside the shared text, not a cruft line or a rewritten start or end.
     """
-    sa, sb = _surface(text_a), _surface(text_b)
-    ta, tb = sa.tokens, sb.tokens
+    ta, tb = sa.words, sb.words
     found: list[tuple[str, str]] = []
     inner: set[tuple[str, str]] = set()
-    ops = Levenshtein.opcodes(sa.lower, sb.lower)
+    # Plain tuples (tag, a0, a1, b0, b1): iterating rapidfuzz's Opcode objects costs more
+    # than the alignment itself on long templated pairs.
+    ops = cast(
+        list[tuple[str, int, int, int, int]], Levenshtein.opcodes(sa.lower, sb.lower).as_list()
+    )
     last = len(ops) - 1
-    for k, op in enumerate(ops):
+    for k, (tag, a0, a1, b0, b1) in enumerate(ops):
         # Not at the very end: a cut ending followed by cruft lines looks like a swap.
-        if op.tag != "replace" or k == last:
+        if tag != "replace" or k == last:
             continue
-        xs, ys = ta[op.src_start : op.src_end], tb[op.dest_start : op.dest_end]
+        xs, ys = ta[a0:a1], tb[b0:b1]
         pairs = [
             (x, y)
             for x, y in zip(xs, ys, strict=False)
@@ -322,12 +327,12 @@ def _changes(
         if (len(xs) > 3 or len(ys) > 3) and not (len(xs) == len(ys) == len(pairs)):
             continue
         found.extend(pairs)
-        if k > 0 and ops[k - 1].tag == "equal" and ops[k + 1].tag == "equal":
+        if k > 0 and ops[k - 1][0] == "equal" and ops[k + 1][0] == "equal":
             inner.update(pairs)
     # A pair that also appears the other way round is two sentences swapped, not a change.
     seen = {(x.lower(), y.lower()) for x, y in found}
     changes = [(x, y) for x, y in found if (y.lower(), x.lower()) not in seen]
-    facts = sa.facts if len(ta) <= len(tb) else sb.facts
+    facts = sa.n_facts if len(ta) <= len(tb) else sb.n_facts
     inner_name = any(c in inner and not _is_number(c[0]) for c in changes)
     return tuple(changes), facts, inner_name
 
@@ -342,22 +347,16 @@ def _passes(al: Alignment, cfg: DedupConfig) -> bool:
     )
 
 
-def verify(
-    tokens_a: Sequence[object],
-    tokens_b: Sequence[object],
-    text_a: str,
-    text_b: str,
-    cfg: DedupConfig,
-) -> Verdict:
+def verify(a: Doc, b: Doc, cfg: DedupConfig) -> Verdict:
     """Decide whether b duplicates a (or a b): near, contained, or not, and why.
 
     >>> cfg = DedupConfig()
     >>> a = "the council approved the new budget for the city schools on monday " * 10
-    >>> v = verify(a.split(), a.split()[:30], a, " ".join(a.split()[:30]), cfg)
+    >>> v = verify(Doc.of(a), Doc.of(" ".join(a.split()[:30])), cfg)
     >>> v.kind, v.containment
     ('contained', 1.0)
     """
-    short, long_ = sorted((len(tokens_a), len(tokens_b)))
+    short, long_ = sorted((len(a.lower), len(b.lower)))
     if 2 * short < cfg.min_similarity * (short + long_) and (
         short < cfg.min_contained_tokens or short < cfg.min_length_ratio * long_
     ):
@@ -368,10 +367,10 @@ def verify(
             f"{cfg.min_similarity:.2f}, shorter text too short to be contained"
         )
         return Verdict(False, None, 0.0, 0.0, (), f"different stories: {why}")
-    al = align(tokens_a, tokens_b, cfg.min_run)
+    al = align(a.lower, b.lower, cfg.min_run)
     if not _passes(al, cfg) and max(al.similarity, al.containment) >= cfg.fuzzy_floor:
         # Close but not enough on exact words: maybe a noisy copy (see align_fuzzy).
-        fz = align_fuzzy(_surface(text_a).lower, _surface(text_b).lower, cfg.min_run)
+        fz = align_fuzzy(a.lower, b.lower, cfg.min_run)
         if _passes(fz, cfg):
             al = fz
     sim, cont = al.similarity, al.containment
@@ -394,12 +393,11 @@ def verify(
         else:
             why += f", containment {cont:.2f} < {cfg.min_containment:.2f}"
         return Verdict(False, None, sim, cont, (), f"different stories: {why}")
-    fa, fb = _fact_set(text_a), _fact_set(text_b)
-    if fa <= fb or fb <= fa:
+    if a.facts <= b.facts or b.facts <= a.facts:
         # Every number and name of one text is in the other: no fact was swapped for
         # another, so this cannot be the same template filled with other facts.
         return Verdict(True, kind, sim, cont, (), rule)
-    changes, facts, inner_name = _changes(text_a, text_b, cfg.template_name_similarity)
+    changes, facts, inner_name = _changes(a, b, cfg.template_name_similarity)
     share = len(changes) / max(1, facts)
     many = len(changes) >= cfg.template_min_changes and share >= cfg.template_min_share
     # An excerpt (contained) is cut verbatim from its story: one changed number inside it,

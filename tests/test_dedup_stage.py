@@ -8,6 +8,7 @@ import random
 import re
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from bench.corpus import invented_sentences, make_corpus
 from cleaner.config import DedupConfig
 from cleaner.dedup import BATCH_SCHEMA, MAPPING_SCHEMA, deduplicate, latest_revisions
+from cleaner.dedup.cluster import DocInfo, keep_order, keep_order_frame
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 BASE = CASES[0]["a"]
@@ -210,3 +212,41 @@ def test_a_short_text_inside_two_different_stories_does_not_merge_them() -> None
     ]
     m = _by_id(deduplicate(_batch(rows), DedupConfig()).mapping)
     assert m["one"]["cluster_id"] != m["two"]["cluster_id"]
+
+
+_dates = st.one_of(st.none(), st.dates(dt.date(2020, 1, 1), dt.date(2020, 1, 9)))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "  ", "Title", None]),
+            st.sampled_from(["A", "B", "C", None]),
+            _dates,
+            st.integers(0, 5),
+        ),
+        max_size=30,
+    ),
+    st.permutations(["complete", "longest", "earliest", "source_priority"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_vectorised_keep_order_equals_the_reference(
+    rows: list[tuple[str | None, str | None, dt.date | None, int]], rules: list[str]
+) -> None:
+    """The polars keep order (used on millions of stories) is the rule as written in Python."""
+    cfg = DedupConfig(keep_rule=tuple(rules[:3]), source_priority=("B", "A"))
+    df = pl.DataFrame(
+        {
+            "doc_id": [f"d{i:03d}" for i in range(len(rows))],
+            "title": [r[0] for r in rows],
+            "source": [r[1] for r in rows],
+            "published": [r[2] for r in rows],
+        },
+        schema={"doc_id": pl.Utf8, "title": pl.Utf8, "source": pl.Utf8, "published": pl.Date},
+    )
+    n_tok = np.array([r[3] for r in rows], dtype=np.int64)
+    infos = [
+        DocInfo(f"d{i:03d}", bool(t and t.strip()), s, p, None, n)
+        for i, (t, s, p, n) in enumerate(rows)
+    ]
+    assert keep_order_frame(df, n_tok, cfg).tolist() == keep_order(infos, cfg)

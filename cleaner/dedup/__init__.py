@@ -18,7 +18,7 @@ from cleaner.dedup.cluster import (
     Inputs,
     assign,
     doc_infos,
-    keep_order,
+    keep_order_frame,
 )
 from cleaner.dedup.index import DedupIndex, IndexMismatchError
 from cleaner.dedup.keys import TokenBatch, exact_keys, tokenize
@@ -163,7 +163,8 @@ def deduplicate(
     exact, bands, n_tok, toks = _sign(df["body"], cfg, params)
     infos = doc_infos(df, n_tok)
     rank = np.empty(df.height, np.int64)
-    rank[keep_order(infos, cfg)] = np.arange(df.height)
+    order = keep_order_frame(df, n_tok, cfg)
+    rank[order] = np.arange(df.height)
     pairs = Candidates.from_frame(
         candidate_pairs(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
     )
@@ -175,6 +176,7 @@ def deduplicate(
     verifier = PairVerifier(DocStore.build(df["body"], toks), cfg)
     inputs = Inputs(
         infos=infos,
+        order=order,
         exact=[int(k) for k in exact],
         pairs=pairs,
         doc=verifier.one.doc,

@@ -109,6 +109,44 @@ def keep_order(infos: Sequence[DocInfo], cfg: DedupConfig) -> list[int]:
     return sorted(range(len(infos)), key=lambda i: [_rule_key(infos[i], r, cfg) for r in rules])
 
 
+def keep_order_frame(batch: pl.DataFrame, n_tokens: I64, cfg: DedupConfig) -> I64:
+    """`keep_order` computed by polars over the batch's columns: no object per story.
+
+    Same order as `keep_order` on the same stories (a property test holds them equal).
+
+    >>> df = pl.DataFrame({"doc_id": ["a", "b"], "title": ["T", "T"], "source": ["X", "X"],
+    ...                    "published": [dt.date(2024, 1, 2), dt.date(2024, 1, 1)]})
+    >>> keep_order_frame(df, np.array([100, 100]), DedupConfig()).tolist()
+    [1, 0]
+    """
+    prio = list(cfg.source_priority)
+    title = pl.col("title").str.strip_chars().str.len_chars().fill_null(0) > 0
+    complete = (
+        title.cast(pl.Int64)
+        + pl.col("published").is_not_null().cast(pl.Int64)
+        + pl.col("source").is_not_null().cast(pl.Int64)
+    )
+    by = {
+        "complete": -complete,
+        "longest": -pl.col("n_tokens"),
+        "earliest": pl.col("published"),
+        "source_priority": pl.col("source").replace_strict(
+            prio, list(range(len(prio))), default=len(prio), return_dtype=pl.Int64
+        ),
+        "doc_id": pl.col("doc_id"),
+    }
+    for rule in cfg.keep_rule:
+        if rule not in by:
+            raise ValueError(f"unknown keep rule {rule!r}; use some of {', '.join(KEEP_RULES)}")
+    rules = [*cfg.keep_rule, *(() if "doc_id" in cfg.keep_rule else ("doc_id",))]
+    frame = batch.select("doc_id", "title", "source", "published").with_columns(
+        n_tokens=pl.Series(n_tokens, dtype=pl.Int64), row=pl.int_range(pl.len())
+    )
+    keys = [by[r].alias(f"k{i}") for i, r in enumerate(rules)]
+    out = frame.select(*keys, "row").sort([f"k{i}" for i in range(len(rules))], nulls_last=True)
+    return out["row"].to_numpy().astype(np.int64)
+
+
 def why_kept(canon: DocInfo, other: DocInfo, cfg: DedupConfig) -> str:
     """The first keep rule that prefers `canon` over `other`, in words.
 
@@ -167,6 +205,7 @@ class Inputs:
     """Everything `assign` needs about tonight's batch."""
 
     infos: Sequence[DocInfo]
+    order: I64  # rows, best canonical first (the keep rule)
     exact: Sequence[int]
     pairs: Candidates  # (row, better-ranked row, hits)
     doc: Callable[[int], Doc]
@@ -182,7 +221,7 @@ def assign(
 ) -> pl.DataFrame:
     """Cluster a batch against itself and history; one mapping row per batch row."""
     n = len(inp.infos)
-    order = keep_order(inp.infos, cfg)
+    order = inp.order.tolist()
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n)
     dup_of: list[int | None] = [None] * n  # batch row or -1-hist row

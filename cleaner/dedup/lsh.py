@@ -16,7 +16,16 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from cleaner.dedup.keys import _POS_MULT, I64, U64, Shingles, TokenBatch, mix64, shingles
+from cleaner.dedup.keys import (
+    _POS_MULT,
+    I64,
+    U64,
+    Shingles,
+    TokenBatch,
+    expand,
+    mix64,
+    shingle_views,
+)
 
 _EMPTY = np.iinfo(np.uint64).max
 _ROT = np.uint64(0x2545F4914F6CDD1D)
@@ -75,7 +84,7 @@ def _area(y: npt.NDArray[np.float64], x: npt.NDArray[np.float64]) -> float:
 def signatures(sh: Shingles, n_docs: int, num_perm: int) -> U64:
     """MinHash signatures, one row per text; a text without shingles gets an all-max row.
 
-    >>> from cleaner.dedup.keys import tokenize
+    >>> from cleaner.dedup.keys import shingles, tokenize
     >>> sig = signatures(shingles(tokenize(pl.Series(["a b c d e", "a b c d e", ""])), 3), 3, 8)
     >>> sig.shape, bool((sig[0] == sig[1]).all()), bool((sig[2] == np.iinfo(np.uint64).max).all())
     ((3, 8), True, True)
@@ -121,13 +130,13 @@ def band_keys(sig: U64, params: LshParams, view: int = 0) -> U64:
     n = sig.shape[0]
     if params.rows > len(_POS_MULT) * 4:
         raise ValueError(f"too many rows per band: {params.rows}")
-    keys = np.zeros((n, params.bands), np.uint64)
+    cells = sig[:, : params.bands * params.rows].reshape(n, params.bands, params.rows)
+    seed = (np.arange(params.bands, dtype=np.uint64) + np.uint64(view * 1_000_003 + 1)) * _ROT
     with np.errstate(over="ignore"):
-        for b in range(params.bands):
-            acc = np.full(n, np.uint64(view * 1_000_003 + b + 1) * _ROT, np.uint64)
-            for j in range(params.rows):
-                acc = mix64(acc ^ sig[:, b * params.rows + j])
-            keys[:, b] = acc
+        keys = np.broadcast_to(seed, (n, params.bands))
+        for j in range(params.rows):
+            keys = mix64(keys ^ cells[:, :, j])
+    keys = np.ascontiguousarray(keys)
     keys[(sig == _EMPTY).all(axis=1)] = 0
     return keys
 
@@ -137,9 +146,10 @@ def batch_band_keys(
 ) -> U64:
     """Band keys of the whole-body view and the lead view, side by side: (n, 2*bands)."""
     n = len(tokens.lengths)
-    full = band_keys(signatures(shingles(tokens, shingle_size), n, num_perm), params, view=0)
-    head = signatures(shingles(tokens, shingle_size, lead=lead), n, num_perm)
-    return np.concatenate([full, band_keys(head, params, view=1)], axis=1)
+    whole, head = shingle_views(tokens, shingle_size, (None, lead))
+    full = band_keys(signatures(whole, n, num_perm), params, view=0)
+    del whole
+    return np.concatenate([full, band_keys(signatures(head, n, num_perm), params, view=1)], axis=1)
 
 
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -176,17 +186,6 @@ def _runs(sorted_keys: U64) -> tuple[I64, I64]:
     new[1:] = sorted_keys[1:] != sorted_keys[:-1]
     first = np.flatnonzero(new)
     return first, np.diff(np.append(first, m))
-
-
-def _expand(start: I64, count: I64) -> I64:
-    """Concatenated ranges start[i] .. start[i]+count[i]-1 (vectorised).
-
-    >>> _expand(np.array([10, 20]), np.array([2, 3])).tolist()
-    [10, 11, 20, 21, 22]
-    """
-    shift = start - (np.cumsum(count) - count)
-    out: I64 = np.arange(int(count.sum()), dtype=np.int64) + np.repeat(shift, count)
-    return out
 
 
 def _best(
@@ -291,7 +290,7 @@ def candidate_pairs(
         sel = has[idx]
         c = count[sel]
         lr = np.repeat(r[sel], c)
-        rr = r[_expand(start[sel], c)]
+        rr = r[expand(start[sel], c)]
         ok = rr < lr  # a row with the same key in two bands is not its own partner
         return _best(lr[ok], rr[ok], per_row, g * chunk, chunk)
 
@@ -348,7 +347,7 @@ def cross_pairs(
     def block(g: int, idx: I64) -> tuple[I64, I64, I64]:
         sel = has[idx]
         c = count[sel]
-        recency = (hist[_expand(lo[sel], c)] & _LOW32).astype(np.int64)  # m - 1 - row
+        recency = (hist[expand(lo[sel], c)] & _LOW32).astype(np.int64)  # m - 1 - row
         return _best(np.repeat(rows[sel], c), recency, per_row, g * chunk, chunk)
 
     groups = _chunks(rows[has] // chunk, -(-n // chunk))

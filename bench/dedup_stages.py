@@ -4,8 +4,9 @@
 
 Times `_sign` (tokenize + exact keys + band keys) and `candidate_pairs` on the labelled
 corpus bench/out/corpus_<n>.parquet, and with `--cross` the history join `cross_pairs`
-(the batch against itself, the worst case of an index as large as the batch). Prints one
-line per stage with seconds and the process's peak RSS so far. `--save` writes the keys
+(the batch against itself, the worst case of an index as large as the batch) with the
+bucket and per-row caps of the config (uncapped: ~20 GB at 25k, templated buckets).
+Prints one line per stage with seconds and the process's peak RSS so far. `--save` writes the keys
 and pairs so two code versions can be compared for identical output. Run it with
 PYTHONPATH pointing at the code to measure (an exported old commit for "before").
 Results are recorded by hand in bench/results/dedup_stages.md.
@@ -63,8 +64,13 @@ def main() -> None:
     )
     if args.cross:
         t = time.perf_counter()
-        mask = np.uint64(0xFFFFFFFF)
-        cross = cross_pairs(bands.astype(np.uint64) & mask, (bands & mask).astype(np.uint64))
+        cross = cross_pairs(
+            bands,
+            bands,
+            max_bucket=cfg.max_bucket,
+            bucket_top=cfg.bucket_top,
+            per_row=2 * cfg.max_candidates,
+        )
         print(
             f"cross_pairs {time.perf_counter() - t:.2f} s rss {_rss_mb()} MB pairs {cross.height}",
             flush=True,

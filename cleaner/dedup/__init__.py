@@ -118,7 +118,13 @@ def _sign(
     n_tok = np.concatenate([part[3] for part in parts])
     starts = np.zeros(len(n_tok), np.int64)
     np.cumsum(n_tok[:-1], out=starts[1:])
-    toks = TokenBatch(np.concatenate([part[2] for part in parts]), starts, n_tok)
+    hashes: np.ndarray = np.empty(int(n_tok.sum()), np.uint32)
+    at = 0
+    for i, part in enumerate(parts):  # the tokens are the largest output: copy, then free
+        hashes[at : at + len(part[2])] = part[2]
+        at += len(part[2])
+        parts[i] = (part[0], part[1], hashes[:0], part[3])
+    toks = TokenBatch(hashes, starts, n_tok)
     exact = np.concatenate([part[0] for part in parts])
     return exact, np.concatenate([part[1] for part in parts]), n_tok, toks
 

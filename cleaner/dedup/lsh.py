@@ -248,7 +248,7 @@ def candidate_pairs(
     max_bucket: int,
     bucket_top: int,
     per_row: int = 16,
-    chunk: int = 20_000,
+    chunk: int = 5_000,
 ) -> pl.DataFrame:
     """Pairs (left, right) sharing a band key where `right` ranks before `left`, with hits.
 
@@ -268,33 +268,33 @@ def candidate_pairs(
     [(1, 0, 1)]
     """
     n = keys.shape[0]
-    if n >= 1 << 32:
-        raise ValueError("candidate_pairs handles fewer than 2**32 rows")
+    if n * keys.shape[1] >= 1 << 31:
+        raise ValueError("candidate_pairs handles fewer than 2**31 (row, band) entries")
     rank = np.asarray(rank, np.int64)
     entries = _sorted_entries(keys, rank)
-    _, size = _runs(entries >> np.uint64(32))
+    size = _runs(entries >> np.uint64(32))[1]
     multi = size > 1  # most keys are singletons: drop them first
     entries = entries[np.repeat(multi, size)]
     size = size[multi]
-    # Per entry: its rank (ascending inside a bucket), its bucket's start, its partners:
-    # the better-ranked members before it, or only the bucket's top ones in a big bucket.
-    r = (entries & _LOW32).astype(np.int64)
+    # Per entry (int32: entries < 2**31): its rank (ascending inside a bucket), its
+    # bucket's start, its partners: the better-ranked members before it, or only the
+    # bucket's top ones in a big bucket.
+    r = (entries & _LOW32).astype(np.int32)
     del entries
-    start = np.repeat(np.cumsum(size) - size, size)
-    top = np.repeat(np.where(size > max_bucket, bucket_top, size), size)
-    count = np.minimum(np.arange(len(r)) - start, top)
-    del top
+    start = np.repeat((np.cumsum(size) - size).astype(np.int32), size)
+    count = np.arange(len(r), dtype=np.int32) - start
+    np.minimum(count, np.repeat(np.where(size > max_bucket, bucket_top, size), size), out=count)
     has = np.flatnonzero(count > 0)
 
     def block(g: int, idx: I64) -> tuple[I64, I64, I64]:
         sel = has[idx]
-        c = count[sel]
-        lr = np.repeat(r[sel], c)
-        rr = r[expand(start[sel], c)]
+        c = count[sel].astype(np.int64)
+        lr = np.repeat(r[sel].astype(np.int64), c)
+        rr = r[expand(start[sel].astype(np.int64), c)].astype(np.int64)
         ok = rr < lr  # a row with the same key in two bands is not its own partner
         return _best(lr[ok], rr[ok], per_row, g * chunk, chunk)
 
-    groups = _chunks(r[has] // chunk, -(-n // chunk))
+    groups = _chunks((r[has] // chunk).astype(np.int64), -(-n // chunk))
     with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts release the GIL
         parts = list(pool.map(block, range(len(groups)), groups))
     by_rank = np.empty(n, np.int64)

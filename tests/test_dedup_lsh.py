@@ -16,6 +16,7 @@ from cleaner.dedup.lsh import (
     band_keys,
     candidate_pairs,
     collision_probability,
+    cross_pairs,
     derive_params,
     signatures,
 )
@@ -84,3 +85,84 @@ def test_exact_keys_fold_case_punctuation_and_number_format() -> None:
         tokenize(pl.Series(["Costs: 1,300 (5%)!", "costs 1300 5 percent", "costs 1301"]))
     )
     assert k[0] == k[1] != k[2]
+
+
+def _reference_pairs(
+    keys: np.ndarray, rank: np.ndarray, max_bucket: int, bucket_top: int, per_row: int
+) -> list[tuple[int, int, int]]:
+    """The candidate_pairs spec written plainly (quadratic; small inputs only)."""
+    buckets: dict[int, list[int]] = {}
+    for row in range(keys.shape[0]):
+        for k in keys[row].tolist():
+            if k & 0xFFFFFFFF:
+                buckets.setdefault(k & 0xFFFFFFFF, []).append(row)
+    hits: dict[tuple[int, int], int] = {}
+    for members in buckets.values():
+        if len(members) < 2:
+            continue
+        ordered = sorted(members, key=lambda r: rank[r])
+        right = ordered[:bucket_top] if len(members) > max_bucket else ordered
+        for a in members:
+            for b in right:
+                if rank[b] < rank[a]:
+                    hits[(a, b)] = hits.get((a, b), 0) + 1
+    by_left: dict[int, list[tuple[int, int]]] = {}
+    for (a, b), h in hits.items():
+        by_left.setdefault(a, []).append((b, h))
+    out = []
+    for a, lst in by_left.items():
+        lst.sort(key=lambda bh: (-bh[1], rank[bh[0]]))
+        out += [(a, b, h) for b, h in lst[:per_row]]
+    return sorted(out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 40),
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.integers(1, 4),
+    st.integers(1, 5),
+    st.integers(0, 2**16),
+    st.integers(1, 7),
+)
+def test_candidate_pairs_follow_the_spec(
+    n: int, bands: int, max_bucket: int, bucket_top: int, per_row: int, seed: int, chunk: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, 6, (n, bands)).astype(np.uint64) | (
+        rng.integers(0, 2, (n, bands)).astype(np.uint64) << np.uint64(40)
+    )  # high bits are ignored: keys compare on their low 32 bits, 0 means none
+    rank = rng.permutation(n)
+    got = candidate_pairs(keys, rank, max_bucket, bucket_top, per_row, chunk=chunk)
+    assert got.rows() == _reference_pairs(keys, rank, max_bucket, bucket_top, per_row)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 20), st.integers(0, 2**16), st.integers(1, 5))
+def test_cross_pairs_count_shared_keys_and_cap_big_buckets(
+    n: int, m: int, seed: int, chunk: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 5, (n, 3)).astype(np.uint64)
+    h = rng.integers(0, 5, (m, 3)).astype(np.uint64)
+    want: dict[tuple[int, int], int] = {}
+    for i in range(n):
+        for j in range(m):
+            for x in a[i].tolist():
+                if x:
+                    want[(i, j)] = want.get((i, j), 0) + h[j].tolist().count(x)
+    assert cross_pairs(a, h, chunk=chunk).rows() == sorted(
+        (i, j, c) for (i, j), c in want.items() if c
+    )
+    capped = cross_pairs(a, h, max_bucket=2, bucket_top=1, per_row=2, chunk=chunk)
+    per_left = capped.group_by("left").len()["len"].to_list()
+    assert all(c <= 2 for c in per_left)
+    for i, j, _ in capped.rows():
+        assert (i, j) in want
+
+
+def test_cross_pairs_link_a_big_bucket_to_its_most_recent_rows() -> None:
+    history = np.full((50, 1), 9, dtype=np.uint64)
+    pairs = cross_pairs(np.array([[9]], dtype=np.uint64), history, max_bucket=10, bucket_top=3)
+    assert pairs.rows() == [(0, 47, 1), (0, 48, 1), (0, 49, 1)]

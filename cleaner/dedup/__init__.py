@@ -6,6 +6,7 @@ earlier nights' accepted stories so tonight's copies point at them.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -21,7 +22,7 @@ from cleaner.dedup.cluster import (
     keep_order_frame,
 )
 from cleaner.dedup.index import DedupIndex, IndexMismatchError
-from cleaner.dedup.keys import TokenBatch, exact_keys, tokenize
+from cleaner.dedup.keys import KEY_VERSION, TokenBatch, exact_keys, tokenize
 from cleaner.dedup.lsh import (
     LshParams,
     batch_band_keys,
@@ -54,6 +55,8 @@ BATCH_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "updated": pl.Date,
 }
 _MASK32 = np.uint64(0xFFFFFFFF)
+# Signing threads: the target box has 2 cores; keys do not depend on the count.
+_SIGN_THREADS = 2
 
 
 @lru_cache(maxsize=32)
@@ -65,10 +68,12 @@ def lsh_params(cfg: DedupConfig) -> DedupParams:
     """The LSH parameters this config implies (bands and rows derived from the threshold).
 
     >>> lsh_params(DedupConfig())
-    DedupParams(shingle_size=3, num_perm=128, lead_tokens=80, bands=42, rows=3)
+    DedupParams(shingle_size=3, num_perm=128, lead_tokens=80, bands=42, rows=3, key_version=2)
     """
     p = _derive(cfg.lsh_threshold, cfg.num_perm, cfg.lsh_false_negative_weight)
-    return DedupParams(cfg.shingle_size, cfg.num_perm, cfg.lead_tokens, p.bands, p.rows)
+    return DedupParams(
+        cfg.shingle_size, cfg.num_perm, cfg.lead_tokens, p.bands, p.rows, KEY_VERSION
+    )
 
 
 def _prepare(batch: pl.DataFrame) -> pl.DataFrame:
@@ -91,20 +96,38 @@ def _prepare(batch: pl.DataFrame) -> pl.DataFrame:
 def _sign(
     bodies: pl.Series, cfg: DedupConfig, p: DedupParams
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, TokenBatch]:
-    """Exact keys, band keys, token counts and uint32 tokens, computed chunk by chunk."""
+    """Exact keys, band keys (uint32), token counts and uint32 tokens of every body.
+
+    Chunks of `cfg.batch_size` texts run on `_SIGN_THREADS` threads (polars and the
+    numpy sorts release the GIL). A text's keys depend on its text only, never on its
+    chunk or thread, and results are concatenated in input order.
+    """
     lsh = LshParams(p.bands, p.rows)
-    exact, bands, hashes, lengths = [], [], [], []
-    for start in range(0, max(len(bodies), 1), cfg.batch_size):
+
+    def one(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         tb = tokenize(bodies.slice(start, cfg.batch_size))
-        exact.append(exact_keys(tb))
-        bands.append(batch_band_keys(tb, cfg.shingle_size, cfg.num_perm, cfg.lead_tokens, lsh))
-        hashes.append((tb.hashes & _MASK32).astype(np.uint32))
-        lengths.append(tb.lengths)
-    n_tok = np.concatenate(lengths)
+        keys = batch_band_keys(tb, cfg.shingle_size, cfg.num_perm, cfg.lead_tokens, lsh)
+        return (
+            exact_keys(tb),
+            (keys & _MASK32).astype(np.uint32),
+            (tb.hashes & _MASK32).astype(np.uint32),
+            tb.lengths,
+        )
+
+    with ThreadPoolExecutor(_SIGN_THREADS) as pool:
+        parts = list(pool.map(one, range(0, max(len(bodies), 1), cfg.batch_size)))
+    n_tok = np.concatenate([part[3] for part in parts])
     starts = np.zeros(len(n_tok), np.int64)
     np.cumsum(n_tok[:-1], out=starts[1:])
-    toks = TokenBatch(np.concatenate(hashes), starts, n_tok)
-    return np.concatenate(exact), np.concatenate(bands), n_tok, toks
+    hashes: np.ndarray = np.empty(int(n_tok.sum()), np.uint32)
+    at = 0
+    for i, part in enumerate(parts):  # the tokens are the largest output: copy, then free
+        hashes[at : at + len(part[2])] = part[2]
+        at += len(part[2])
+        parts[i] = (part[0], part[1], hashes[:0], part[3])
+    toks = TokenBatch(hashes, starts, n_tok)
+    exact = np.concatenate([part[0] for part in parts])
+    return exact, np.concatenate([part[1] for part in parts]), n_tok, toks
 
 
 def _adjacency(pairs: pl.DataFrame, both: bool) -> dict[int, list[tuple[int, int]]]:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import xxhash
 
 U64 = npt.NDArray[np.uint64]
+U32 = npt.NDArray[np.uint32]
+_NO_BYTES = np.zeros(0, np.uint8)
 I64 = npt.NDArray[np.int64]
 
 # Odd 64-bit multipliers (from splitmix64 / golden ratio); fixed so keys are stable forever.
@@ -42,6 +44,29 @@ _FOLD_RULES: tuple[tuple[str, str], ...] = (
     (r"\bper\s+cent\b", "percent"),
     (r"['\u2018\u2019\u02bc`\u00b4]", ""),  # don't / don\u2019t -> dont
     (r"[^\w]+", " "),  # all other punctuation, quotes, dashes, line breaks
+)
+
+# Version of the key layout (token hash, exact keys, shingles, MinHash, bands). Saved
+# indexes record it; bump it whenever a change gives the same text other keys.
+KEY_VERSION = 2
+
+# Characters NFKC leaves alone and that never combine with a neighbour (ASCII, Latin-1
+# letters, curly quotes, dashes, the replacement character...). A text made only of
+# these skips NFKC, which costs more than the rest of the folding together; the other
+# few % of news texts (ligatures, full-width forms, combining accents) take it.
+_NFKC_STABLE = (
+    "\x00-\x7f\u00a1-\u00a7\u00a9\u00ab-\u00ae\u00b0\u00b1\u00b6\u00b7\u00bb"
+    "\u00bf-\u00ff\u2010\u2013-\u2015\u2018-\u2022\u2030\u2032\u2039\u203a\u20ac"
+    "\u2190-\u2193\ufffd"
+)
+# Token bytes: ASCII letters, digits, underscore, and every byte of a non-ASCII
+# character (non-word non-ASCII characters are blanked before, in polars).
+_WORD_BYTE = np.zeros(256, bool)
+_WORD_BYTE[128:] = True
+_WORD_BYTE[list(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")] = True
+# Powers of an odd constant: byte i of a token is weighted by _BYTE_POW[i % 4096].
+_BYTE_POW = np.array(
+    [pow(0x9E3779B97F4A7C15, i + 1, 1 << 64) for i in range(4096)], dtype=np.uint64
 )
 
 
@@ -91,36 +116,82 @@ def mix64(x: U64) -> U64:
         return x ^ (x >> np.uint64(31))
 
 
-def tokenize(texts: pl.Series) -> TokenBatch:
-    """Fold and tokenize a batch of texts; tokens are hashed with xxh64 (stable across runs).
+def _on_rows(s: pl.Series, mask: pl.Series, fn: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    """`fn` applied only to the rows where `mask` holds (the others are left as they are)."""
+    idx = mask.arg_true()
+    if len(idx) == 0:
+        return s
+    out = s.clone()
+    out.scatter(idx, fn(s.gather(idx)))
+    return out
 
-    Each distinct token is hashed once in Python (the batch vocabulary), then mapped back
-    to every occurrence with a vectorised Enum cast: no per-token Python loop.
+
+def _fold_fast(texts: pl.Series) -> pl.Series:
+    """`fold_expr` up to its last rule, each rule run only on the rows it can change.
+
+    ASCII punctuation is left in place (the byte tokenizer splits on it); non-ASCII
+    non-word characters become spaces. Splitting the result on non-word characters
+    gives exactly the tokens of `fold_text` (tests/test_dedup_keys.py checks it).
+    """
+    # The ellipsis (in ~15% of news texts) is replaced by its NFKC form up front, which
+    # NFKC would do anyway, so that those texts skip NFKC.
+    s = texts.cast(pl.Utf8).fill_null("").str.replace_all("\u2026", "...", literal=True)
+    s = _on_rows(s, s.str.contains(f"[^{_NFKC_STABLE}]"), lambda x: x.str.normalize("NFKC"))
+    s = s.str.to_lowercase()
+    number, twice, percent, per_cent, quote, _ = _FOLD_RULES
+
+    def numbers(x: pl.Series) -> pl.Series:
+        return x.str.replace_all(*number).str.replace_all(*twice)
+
+    s = _on_rows(s, s.str.contains(r"\d[,\u00a0\u202f ]\d"), numbers)
+    s = _on_rows(s, s.str.contains("%", literal=True), lambda x: x.str.replace_all(*percent))
+    s = s.str.replace_all(*per_cent).str.replace_all(*quote)
+    return _on_rows(
+        s,
+        s.str.contains(r"[^\x00-\x7f]"),
+        lambda x: x.str.replace_all(r"[^\w\x00-\x7f]+", " "),
+    )
+
+
+def tokenize(texts: pl.Series) -> TokenBatch:
+    """Fold and tokenize a batch of texts; each token gets a stable 64-bit hash.
+
+    The folded texts are cut into tokens and hashed as one byte buffer in numpy: a
+    token's hash is a polynomial over its UTF-8 bytes, mixed with its length. No Python
+    loop, no per-batch vocabulary, and equal tokens hash equally in every batch.
 
     >>> tb = tokenize(pl.Series(["The cat", "the CAT sat"]))
     >>> tb.lengths.tolist(), bool(tb.hashes[0] == tb.hashes[2])
     ([2, 3], True)
     """
-    folded = pl.select(fold_expr(pl.lit(texts.cast(pl.Utf8)))).to_series()
-    lists = folded.str.split(" ")
-    lengths = lists.list.len().to_numpy().astype(np.int64)
-    flat = lists.explode()
-    flat = flat.filter(flat.str.len_bytes() > 0)
-    # Empty texts split into [""]: their length is 0, not 1.
-    empty = folded.str.len_bytes().to_numpy() == 0
-    lengths[empty] = 0
-    if len(flat) == 0:
-        return TokenBatch(np.zeros(0, np.uint64), np.zeros(len(texts), np.int64), lengths)
-    vocab = flat.unique(maintain_order=True)
-    vocab_hash = np.fromiter(
-        (xxhash.xxh64_intdigest(t.encode()) for t in vocab.to_list()),
-        dtype=np.uint64,
-        count=len(vocab),
-    )
-    codes = flat.cast(pl.Enum(vocab)).to_physical().to_numpy()
-    starts = np.zeros(len(lengths), np.int64)
+    n = len(texts)
+    if n == 0:
+        return TokenBatch(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+    arr = _fold_fast(texts).cast(pl.Binary).to_arrow()
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], np.int64)[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(bufs[2], np.uint8)[offsets[0] : offsets[-1]] if bufs[2] else _NO_BYTES
+    offsets = offsets - offsets[0]
+    word = _WORD_BYTE[data]
+    begin = word.copy()  # a token begins at a word byte after a non-word byte or a text start
+    begin[1:] &= ~word[:-1]
+    heads = offsets[:-1][offsets[:-1] < len(data)]
+    begin[heads] = word[heads]
+    at = np.flatnonzero(word)  # token bytes only, tokens now contiguous runs
+    first = np.flatnonzero(begin[at])
+    if len(first) == 0:
+        return TokenBatch(np.zeros(0, np.uint64), np.zeros(n, np.int64), np.zeros(n, np.int64))
+    size = np.diff(np.append(first, len(at)))
+    rel = np.arange(len(at)) - np.repeat(first, size)
+    with np.errstate(over="ignore"):
+        weighted = data[at].astype(np.uint64) * _BYTE_POW[rel & (len(_BYTE_POW) - 1)]
+        raw = np.add.reduceat(weighted, first)
+        hashes = mix64(raw ^ mix64(size.astype(np.uint64)))
+    doc = np.searchsorted(offsets, at[first], side="right") - 1
+    lengths = np.bincount(doc, minlength=n).astype(np.int64)
+    starts = np.zeros(n, np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
-    return TokenBatch(vocab_hash[codes], starts, lengths)
+    return TokenBatch(hashes, starts, lengths)
 
 
 def exact_keys(tokens: TokenBatch) -> U64:
@@ -130,17 +201,25 @@ def exact_keys(tokens: TokenBatch) -> U64:
     >>> bool(k[0] == k[1]), bool(k[0] == k[2])
     (True, False)
     """
-    n = len(tokens.lengths)
     if len(tokens.hashes) == 0:
         return mix64(tokens.lengths.astype(np.uint64))
     # Position-dependent polynomial sum, then mixed with the length.
-    doc = np.repeat(np.arange(n), tokens.lengths)
-    pos = (np.arange(len(tokens.hashes)) - tokens.starts[doc]).astype(np.uint64)
+    pos = (np.arange(len(tokens.hashes)) - np.repeat(tokens.starts, tokens.lengths)).astype(
+        np.uint64
+    )
     with np.errstate(over="ignore"):
         term = mix64(tokens.hashes ^ mix64(pos + np.uint64(1)))
-        acc = np.zeros(n, np.uint64)
-        np.add.at(acc, doc, term)
+        acc = _sum_per_text(term, tokens.starts, tokens.lengths)
         return mix64(acc ^ mix64(tokens.lengths.astype(np.uint64) * _MIX1))
+
+
+def _sum_per_text(values: U64, starts: I64, lengths: I64) -> U64:
+    """Wrapping uint64 sum of each text's contiguous run of `values` (0 for no values)."""
+    acc = np.zeros(len(lengths), np.uint64)
+    has = lengths > 0
+    if has.any():
+        acc[has] = np.add.reduceat(values, starts[has])
+    return acc
 
 
 @dataclass(frozen=True)
@@ -162,27 +241,62 @@ def shingles(tokens: TokenBatch, size: int, lead: int | None = None) -> Shingles
     >>> sh.doc.tolist()
     [0, 0, 1]
     """
+    return shingle_views(tokens, size, (lead,))[0]
+
+
+def shingle_views(
+    tokens: TokenBatch, size: int, leads: tuple[int | None, ...]
+) -> tuple[Shingles, ...]:
+    """`shingles` for several `lead` values at once: the n-gram hashes are computed once.
+
+    A shingle's hash does not depend on the view: the lead view's shingles are the
+    whole view's shingles that end within the first `lead` tokens.
+    """
     if not 1 <= size <= len(_POS_MULT):
         raise ValueError(f"shingle size must be 1..{len(_POS_MULT)}, got {size}")
-    lengths = tokens.lengths if lead is None else np.minimum(tokens.lengths, lead)
-    n_tok = len(tokens.hashes)
-    n = len(lengths)
+    h = tokens.hashes
+    n_tok = len(h)
     if n_tok == 0:
-        return Shingles(np.zeros(0, np.uint64), np.zeros(0, np.int64))
-    doc = np.repeat(np.arange(n), tokens.lengths)
-    pos = np.arange(n_tok) - tokens.starts[doc]
-    padded = np.concatenate([tokens.hashes, np.zeros(size, np.uint64)])
-    acc = np.zeros(n_tok, np.uint64)
+        empty = Shingles(np.zeros(0, np.uint64), np.zeros(0, np.int64))
+        return tuple(empty for _ in leads)
     with np.errstate(over="ignore"):
-        for j in range(size):
-            # Tokens past the end of a text are masked to 0 so short texts hash cleanly.
-            part = padded[j : j + n_tok] * _POS_MULT[j]
-            inside = (pos + j) < lengths[doc]
-            acc += np.where(inside, part, np.uint64(0))
-    full = (pos + size) <= lengths[doc]
-    short = (pos == 0) & (lengths[doc] < size) & (lengths[doc] > 0)
-    keep = full | short
-    return Shingles(mix64(acc[keep]), doc[keep].astype(np.int64))
+        acc = h * _POS_MULT[0]
+        for j in range(1, size):  # windows crossing a text's end are never selected
+            acc[: n_tok - j] += h[j:] * _POS_MULT[j]
+        mixed = mix64(acc)
+    del acc
+    return tuple(_select(mixed, tokens, size, lead) for lead in leads)
+
+
+def _select(mixed: U64, tokens: TokenBatch, size: int, lead: int | None) -> Shingles:
+    """The windows of `mixed` that lie inside each text's first `lead` tokens."""
+    lengths = tokens.lengths if lead is None else np.minimum(tokens.lengths, lead)
+    short = (lengths < size) & (lengths > 0)
+    count = np.where(short, 1, np.maximum(lengths - size + 1, 0))
+    at = expand(tokens.starts, count)
+    out = mixed[at]
+    if short.any():
+        # A short text's one shingle hashes its tokens only (the rest of the window is 0).
+        first = (np.cumsum(count) - count)[short]
+        start, length = tokens.starts[short], lengths[short]
+        acc = np.zeros(len(start), np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(size - 1):
+                inside = j < length
+                acc[inside] += tokens.hashes[start[inside] + j] * _POS_MULT[j]
+        out[first] = mix64(acc)
+    return Shingles(out, np.repeat(np.arange(len(lengths), dtype=np.int64), count))
+
+
+def expand(start: I64, count: I64) -> I64:
+    """Concatenated ranges start[i] .. start[i]+count[i]-1 (vectorised).
+
+    >>> expand(np.array([10, 20]), np.array([2, 3])).tolist()
+    [10, 11, 20, 21, 22]
+    """
+    shift = start - (np.cumsum(count) - count)
+    out: I64 = np.arange(int(count.sum()), dtype=np.int64) + np.repeat(shift, count)
+    return out
 
 
 _WORD = re.compile(r"\w+")

@@ -9,6 +9,7 @@ similarity, like classic MinHash, at the cost of one hash per shingle instead of
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,7 +17,16 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from cleaner.dedup.keys import _POS_MULT, U64, Shingles, TokenBatch, mix64, shingles
+from cleaner.dedup.keys import (
+    _POS_MULT,
+    I64,
+    U64,
+    Shingles,
+    TokenBatch,
+    expand,
+    mix64,
+    shingle_views,
+)
 
 _EMPTY = np.iinfo(np.uint64).max
 _ROT = np.uint64(0x2545F4914F6CDD1D)
@@ -75,7 +85,7 @@ def _area(y: npt.NDArray[np.float64], x: npt.NDArray[np.float64]) -> float:
 def signatures(sh: Shingles, n_docs: int, num_perm: int) -> U64:
     """MinHash signatures, one row per text; a text without shingles gets an all-max row.
 
-    >>> from cleaner.dedup.keys import tokenize
+    >>> from cleaner.dedup.keys import shingles, tokenize
     >>> sig = signatures(shingles(tokenize(pl.Series(["a b c d e", "a b c d e", ""])), 3), 3, 8)
     >>> sig.shape, bool((sig[0] == sig[1]).all()), bool((sig[2] == np.iinfo(np.uint64).max).all())
     ((3, 8), True, True)
@@ -147,13 +157,13 @@ def band_keys(sig: U64, params: LshParams, view: int = 0) -> U64:
     n = sig.shape[0]
     if params.rows > len(_POS_MULT) * 4:
         raise ValueError(f"too many rows per band: {params.rows}")
-    keys = np.zeros((n, params.bands), np.uint64)
+    cells = sig[:, : params.bands * params.rows].reshape(n, params.bands, params.rows)
+    seed = (np.arange(params.bands, dtype=np.uint64) + np.uint64(view * 1_000_003 + 1)) * _ROT
     with np.errstate(over="ignore"):
-        for b in range(params.bands):
-            acc = np.full(n, np.uint64(view * 1_000_003 + b + 1) * _ROT, np.uint64)
-            for j in range(params.rows):
-                acc = mix64(acc ^ sig[:, b * params.rows + j])
-            keys[:, b] = acc
+        keys = np.broadcast_to(seed, (n, params.bands))
+        for j in range(params.rows):
+            keys = mix64(keys ^ cells[:, :, j])
+    keys = np.ascontiguousarray(keys)
     keys[(sig == _EMPTY).all(axis=1)] = 0
     return keys
 
@@ -163,85 +173,215 @@ def batch_band_keys(
 ) -> U64:
     """Band keys of the whole-body view and the lead view, side by side: (n, 2*bands)."""
     n = len(tokens.lengths)
-    full = band_keys(signatures(shingles(tokens, shingle_size), n, num_perm), params, view=0)
-    head = signatures(shingles(tokens, shingle_size, lead=lead), n, num_perm)
-    return np.concatenate([full, band_keys(head, params, view=1)], axis=1)
+    whole, head = shingle_views(tokens, shingle_size, (None, lead))
+    full = band_keys(signatures(whole, n, num_perm), params, view=0)
+    del whole
+    return np.concatenate([full, band_keys(signatures(head, n, num_perm), params, view=1)], axis=1)
 
 
-def _long(keys: U64, name: str) -> pl.DataFrame:
+_LOW32 = np.uint64(0xFFFFFFFF)
+# Worker threads of the pair search: the box has 2 cores; results do not depend on it.
+_THREADS = 2
+_EMPTY_PAIRS: dict[str, type[pl.DataType]] = {"left": pl.Int64, "right": pl.Int64, "hits": pl.Int64}
+
+
+def _sorted_entries(keys: npt.NDArray[np.unsignedinteger], order: npt.NDArray[np.int64]) -> U64:
+    """Non-zero band keys (low 32 bits) as `key << 32 | order[row]`, sorted.
+
+    One uint64 per (row, band) sorts by key, then by `order`, in a single numpy sort;
+    built in slices of rows so no (n, bands) uint64 temporary is held beside it.
+    """
     n, b = keys.shape
-    df = pl.DataFrame({name: np.repeat(np.arange(n, dtype=np.int64), b), "key": keys.reshape(-1)})
-    return df.filter(pl.col("key") != 0)
+    out = np.empty(n * b, np.uint64)
+    filled = 0
+    step = max(1, 1_000_000 // max(b, 1))
+    for start in range(0, n, step):
+        k = keys[start : start + step].astype(np.uint64) & _LOW32
+        comp = (k << np.uint64(32)) | order[start : start + step, None].astype(np.uint64)
+        comp = comp[k != 0]
+        out[filled : filled + len(comp)] = comp
+        filled += len(comp)
+    out = out[:filled]
+    out.sort()
+    return out
+
+
+def _runs(sorted_keys: U64) -> tuple[I64, I64]:
+    """Start and length of each run of equal values in a sorted array."""
+    m = len(sorted_keys)
+    new = np.ones(m, bool)
+    new[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    first = np.flatnonzero(new)
+    return first, np.diff(np.append(first, m))
+
+
+def _best(
+    code_left: I64, code_right: I64, per_row: int | None, base: int, chunk: int
+) -> tuple[I64, I64, I64]:
+    """Distinct (left, right) with their number of occurrences (hits), capped per left.
+
+    Each left keeps its `per_row` partners with most hits, then smallest right code.
+    Lefts lie in [base, base + chunk), rights in [0, 2**32): a pair packs into one
+    int64, and the ordering (left, -hits, right) into another, so two plain numpy sorts
+    replace a group-by and a three-key lexsort.
+    """
+    left_bits = max(1, (chunk - 1).bit_length())
+    hit_bits = 31 - left_bits
+    if hit_bits < 8:
+        raise ValueError(f"chunk too large for the packed ordering: {chunk}")
+    pair = ((code_left - base) << 32) | code_right
+    pair.sort()
+    first = np.ones(len(pair), bool)
+    first[1:] = pair[1:] != pair[:-1]
+    at = np.flatnonzero(first)
+    hits = np.diff(np.append(at, len(pair)))
+    uniq = pair[at]
+    if per_row is not None and len(uniq):
+        cap = (1 << hit_bits) - 1
+        if int(hits.max()) > cap:
+            raise ValueError("too many shared keys per pair for the packed ordering")
+        local = uniq >> 32
+        packed = (local << (32 + hit_bits)) | ((cap - hits) << 32) | (uniq & 0xFFFFFFFF)
+        packed.sort()
+        local = packed >> (32 + hit_bits)
+        first = np.ones(len(local), bool)
+        first[1:] = local[1:] != local[:-1]
+        start = np.flatnonzero(first)
+        pos = np.arange(len(local)) - np.repeat(start, np.diff(np.append(start, len(local))))
+        packed = packed[pos < per_row]
+        hits = cap - ((packed >> 32) & cap)
+        uniq = ((packed >> (32 + hit_bits)) << 32) | (packed & 0xFFFFFFFF)
+    return (uniq >> 32) + base, uniq & 0xFFFFFFFF, hits.astype(np.int64)
+
+
+def _chunks(group: I64, n_groups: int) -> list[I64]:
+    """Indices of `group` split by group value (a linear, stable counting sort)."""
+    order = np.argsort(group.astype(np.uint16 if n_groups <= 1 << 16 else np.int64), kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(n_groups + 1))
+    return [order[bounds[g] : bounds[g + 1]] for g in range(n_groups)]
+
+
+def _frame(left: I64, right: I64, hits: I64) -> pl.DataFrame:
+    """The pairs as a frame sorted by (left, right); both fit 32 bits."""
+    order = np.argsort((left.astype(np.uint64) << np.uint64(32)) | right.astype(np.uint64))
+    return pl.DataFrame(
+        {"left": left[order], "right": right[order], "hits": hits[order]}, schema=_EMPTY_PAIRS
+    )
 
 
 def candidate_pairs(
-    keys: U64,
+    keys: npt.NDArray[np.unsignedinteger],
     rank: npt.NDArray[np.int64],
     max_bucket: int,
     bucket_top: int,
     per_row: int = 16,
-    chunk: int = 10_000,
+    chunk: int = 5_000,
 ) -> pl.DataFrame:
     """Pairs (left, right) sharing a band key where `right` ranks before `left`, with hits.
 
     Only pairs towards better-ranked rows are needed: a story is checked against the
     canonicals ranked before it. A bucket larger than `max_bucket` (thousands of
     templated stories share a band) links each member to its `bucket_top` best-ranked
-    rows only, and each row keeps its `per_row` partners with most shared bands. The join
-    runs `chunk` rows at a time, so memory stays bounded by the chunk, not the batch.
+    rows only, and each row keeps its `per_row` partners with most shared bands (ties:
+    the better-ranked partner). Keys are compared on their low 32 bits (as the saved
+    index keeps them); a chance collision only proposes a pair verification rejects.
+
+    Cost is linear in the number of (row, band) entries: one sort by (key, rank) puts
+    every bucket in rank order, so a member's partners are the members before it; pairs
+    are generated and counted `chunk` rows at a time, so memory is bounded by the chunk.
 
     >>> k = np.array([[5, 6], [5, 7], [8, 9]], dtype=np.uint64)
     >>> candidate_pairs(k, np.array([0, 1, 2]), 64, 8).rows()
     [(1, 0, 1)]
     """
-    n, b = keys.shape
-    # 4-byte columns: the long table has n * bands rows, the largest object of the stage.
-    # 32-bit keys (as the saved index keeps them) collide by chance for ~1 key in 50 at
-    # 1M stories; a chance collision only proposes a pair that verification then rejects.
-    df = pl.DataFrame(
-        {
-            "left": np.repeat(np.arange(n, dtype=np.int32), b),
-            "key": (keys.reshape(-1) & np.uint64(0xFFFFFFFF)).astype(np.uint32),
-            "rank": np.repeat(rank.astype(np.int32), b),
-        }
-    ).filter(pl.col("key") != 0)
-    sizes = df.group_by("key").len().filter(pl.col("len") > 1)
-    left = df.join(sizes, on="key")  # most keys are singletons: drop them first
-    big = (
-        left.filter(pl.col("len") > max_bucket)
-        .sort("key", "rank")
-        .filter(pl.int_range(pl.len()).over("key") < bucket_top)
-    )
-    right = pl.concat([left.filter(pl.col("len") <= max_bucket), big]).select(
-        pl.col("left").alias("right"), "key", pl.col("rank").alias("rank_r")
-    )
-    left = left.drop("len")
-    parts = []
-    for start in range(0, n, chunk):
-        part = left.filter(pl.col("left").is_between(start, start + chunk - 1))
-        pairs = (
-            part.join(right, on="key")
-            .filter(pl.col("rank_r") < pl.col("rank"))
-            .group_by("left", "right")
-            .agg(pl.len().cast(pl.Int64).alias("hits"), pl.col("rank_r").first())
-            .sort(["left", "hits", "rank_r"], descending=[False, True, False])
-            .group_by("left", maintain_order=True)
-            .head(per_row)
-            .select(pl.col("left", "right").cast(pl.Int64), "hits")
-        )
-        parts.append(pairs)
+    n = keys.shape[0]
+    if n * keys.shape[1] >= 1 << 31:
+        raise ValueError("candidate_pairs handles fewer than 2**31 (row, band) entries")
+    rank = np.asarray(rank, np.int64)
+    entries = _sorted_entries(keys, rank)
+    size = _runs(entries >> np.uint64(32))[1]
+    multi = size > 1  # most keys are singletons: drop them first
+    entries = entries[np.repeat(multi, size)]
+    size = size[multi]
+    # Per entry (int32: entries < 2**31): its rank (ascending inside a bucket), its
+    # bucket's start, its partners: the better-ranked members before it, or only the
+    # bucket's top ones in a big bucket.
+    r = (entries & _LOW32).astype(np.int32)
+    del entries
+    start = np.repeat((np.cumsum(size) - size).astype(np.int32), size)
+    count = np.arange(len(r), dtype=np.int32) - start
+    np.minimum(count, np.repeat(np.where(size > max_bucket, bucket_top, size), size), out=count)
+    has = np.flatnonzero(count > 0)
+
+    def block(g: int, idx: I64) -> tuple[I64, I64, I64]:
+        sel = has[idx]
+        c = count[sel].astype(np.int64)
+        lr = np.repeat(r[sel].astype(np.int64), c)
+        rr = r[expand(start[sel].astype(np.int64), c)].astype(np.int64)
+        ok = rr < lr  # a row with the same key in two bands is not its own partner
+        return _best(lr[ok], rr[ok], per_row, g * chunk, chunk)
+
+    groups = _chunks((r[has] // chunk).astype(np.int64), -(-n // chunk))
+    with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts release the GIL
+        parts = list(pool.map(block, range(len(groups)), groups))
+    by_rank = np.empty(n, np.int64)
+    by_rank[rank] = np.arange(n)
     if not parts:
-        return pl.DataFrame(schema={"left": pl.Int64, "right": pl.Int64, "hits": pl.Int64})
-    return pl.concat(parts).sort("left", "right")
+        return pl.DataFrame(schema=_EMPTY_PAIRS)
+    left = by_rank[np.concatenate([p[0] for p in parts])]
+    right = by_rank[np.concatenate([p[1] for p in parts])]
+    return _frame(left, right, np.concatenate([p[2] for p in parts]))
 
 
-def cross_pairs(keys: U64, other: U64) -> pl.DataFrame:
-    """Pairs (row of `keys`, row of `other`) sharing at least one band key, with hits."""
-    a = _long(keys, "left")
-    b = _long(other, "right")
-    return (
-        a.join(b, on="key")
-        .group_by("left", "right")
-        .agg(pl.len().cast(pl.Int64).alias("hits"))
-        .sort("left", "right")
-    )
+def cross_pairs(
+    keys: npt.NDArray[np.unsignedinteger],
+    other: npt.NDArray[np.unsignedinteger],
+    max_bucket: int | None = None,
+    bucket_top: int = 8,
+    per_row: int | None = None,
+    chunk: int = 20_000,
+) -> pl.DataFrame:
+    """Pairs (row of `keys`, row of `other`) sharing at least one band key, with hits.
+
+    `other` is the history (earlier nights, oldest row first). Without caps every shared
+    key counts, which is quadratic in a templated bucket (thousands of history stories
+    share a band): pass `max_bucket`/`bucket_top` to link a row only to the
+    `bucket_top` most recent history rows of a bucket larger than `max_bucket`, and
+    `per_row` to keep each row's partners with most hits (ties: the most recent).
+    Keys are compared on their low 32 bits, like `candidate_pairs`.
+
+    >>> a = np.array([[5, 6], [8, 9]], dtype=np.uint64)
+    >>> h = np.array([[5, 6], [5, 7], [1, 2]], dtype=np.uint64)
+    >>> cross_pairs(a, h).rows()
+    [(0, 0, 2), (0, 1, 1)]
+    """
+    n, m = keys.shape[0], other.shape[0]
+    if max(n, m) >= 1 << 32:
+        raise ValueError("cross_pairs handles fewer than 2**32 rows")
+    # History sorted by key, most recent first inside a key: `m - 1 - row` ascending.
+    hist = _sorted_entries(other, (m - 1) - np.arange(m, dtype=np.int64))
+    hist_key = hist >> np.uint64(32)
+    mine = _sorted_entries(keys, np.arange(n, dtype=np.int64))
+    mine_key = mine >> np.uint64(32)
+    lo = np.searchsorted(hist_key, mine_key, side="left")
+    count = np.searchsorted(hist_key, mine_key, side="right") - lo
+    if max_bucket is not None:
+        count = np.where(count > max_bucket, np.minimum(count, bucket_top), count)
+    rows = (mine & _LOW32).astype(np.int64)
+    del mine, mine_key
+    has = np.flatnonzero(count > 0)
+
+    def block(g: int, idx: I64) -> tuple[I64, I64, I64]:
+        sel = has[idx]
+        c = count[sel]
+        recency = (hist[expand(lo[sel], c)] & _LOW32).astype(np.int64)  # m - 1 - row
+        return _best(np.repeat(rows[sel], c), recency, per_row, g * chunk, chunk)
+
+    groups = _chunks(rows[has] // chunk, -(-n // chunk))
+    with ThreadPoolExecutor(_THREADS) as pool:
+        parts = list(pool.map(block, range(len(groups)), groups))
+    if not parts:
+        return pl.DataFrame(schema=_EMPTY_PAIRS)
+    left = np.concatenate([p[0] for p in parts])
+    right = (m - 1) - np.concatenate([p[1] for p in parts])
+    return _frame(left, right, np.concatenate([p[2] for p in parts]))

@@ -6,14 +6,18 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from cleaner.dedup.keys import U64
+from cleaner.dedup.keys import U32
 
 
 @dataclass(frozen=True)
 class DedupParams:
     """What band keys depend on; an index is only usable with the same values.
 
-    >>> DedupParams(3, 128, 80, 42, 3).bands
+    `key_version` is the layout of the keys themselves (`keys.KEY_VERSION`): the
+    default 1 is what an index saved before versioning holds, so loading one made with
+    the old token hash compares unequal and raises IndexMismatchError.
+
+    >>> DedupParams(3, 128, 80, 42, 3, key_version=2).bands
     42
     """
 
@@ -22,6 +26,7 @@ class DedupParams:
     lead_tokens: int
     bands: int
     rows: int
+    key_version: int = 1
 
 
 @dataclass(frozen=True)
@@ -29,10 +34,11 @@ class DedupResult:
     """Mapping of a batch (one row per doc, sorted by doc_id) and what the index needs.
 
     `signatures` has doc_id, exact_key, n_tokens for the same rows as `mapping`;
-    `band_keys[i]` holds the LSH band keys of row i (whole-body view, then lead view).
+    `band_keys[i]` holds the low 32 bits of the LSH band keys of row i (whole-body
+    view, then lead view), as the index stores them.
     """
 
     mapping: pl.DataFrame
     signatures: pl.DataFrame
-    band_keys: U64 = field(repr=False)
+    band_keys: U32 = field(repr=False)
     params: DedupParams

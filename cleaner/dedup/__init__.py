@@ -140,13 +140,21 @@ def _adjacency(pairs: pl.DataFrame, both: bool) -> dict[int, list[tuple[int, int
 
 
 def _history(
-    index: DedupIndex, batch: pl.DataFrame, exact: np.ndarray, bands: np.ndarray
+    index: DedupIndex, batch: pl.DataFrame, bands: np.ndarray, cfg: DedupConfig
 ) -> History | None:
     if index.size == 0:
         return None
     meta = index.meta
     own = meta["doc_id"].is_in(batch["doc_id"].implode()).to_numpy()
-    pairs = cross_pairs(bands & _MASK32, index.keys.astype(np.uint64))
+    # Capped like tonight's own candidates: a template shared by thousands of earlier
+    # stories would otherwise pair every one of them with every copy tonight.
+    pairs = cross_pairs(
+        bands,
+        index.keys,
+        max_bucket=cfg.max_bucket,
+        bucket_top=cfg.bucket_top,
+        per_row=2 * cfg.max_candidates,
+    )
     pairs = pairs.filter(~pl.col("right").is_in(np.flatnonzero(own).tolist()))
     adj = _adjacency(pairs, both=False)
     rows = sorted({r for lst in adj.values() for _, r in lst})
@@ -191,7 +199,7 @@ def deduplicate(
     pairs = Candidates.from_frame(
         candidate_pairs(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
     )
-    hist = _history(index, df, exact, bands) if index is not None else None
+    hist = _history(index, df, bands, cfg) if index is not None else None
 
     def check(a: Doc, b: Doc) -> Verdict:
         return verify(a, b, cfg)

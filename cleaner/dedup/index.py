@@ -121,7 +121,7 @@ class DedupIndex:
         self,
         params: IndexParams,
         meta: pl.DataFrame,
-        keys: U64,
+        keys: U32 | U64,
         bodies: pl.DataFrame,
     ) -> DedupIndex:
         """A new index with these accepted stories added (doc_ids already present are skipped).
@@ -135,7 +135,9 @@ class DedupIndex:
         if not keep.any():
             return replace(self, params=params)
         new_meta = meta.filter(pl.Series(keep)).with_columns(part=pl.lit(None, pl.Utf8))
-        new_keys = (keys[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        new_keys = keys[keep]
+        if new_keys.dtype != np.uint32:  # 64-bit keys: the index keeps their low 32 bits
+            new_keys = (new_keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         old_keys = self.keys if self.size else np.zeros((0, new_keys.shape[1]), np.uint32)
         ids = new_meta.select("doc_id")
         new_texts = ids.join(bodies.select("doc_id", "body"), on="doc_id", how="left")

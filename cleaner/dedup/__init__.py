@@ -22,7 +22,7 @@ from cleaner.dedup.cluster import (
     keep_order_frame,
 )
 from cleaner.dedup.index import DedupIndex, IndexMismatchError
-from cleaner.dedup.keys import KEY_VERSION, TokenBatch, exact_keys, tokenize
+from cleaner.dedup.keys import KEY_VERSION, Words, exact_keys, tokenize
 from cleaner.dedup.lsh import (
     LshParams,
     batch_band_keys,
@@ -95,39 +95,28 @@ def _prepare(batch: pl.DataFrame) -> pl.DataFrame:
 
 def _sign(
     bodies: pl.Series, cfg: DedupConfig, p: DedupParams
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, TokenBatch]:
-    """Exact keys, band keys (uint32), token counts and uint32 tokens of every body.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
+    """Exact keys, band keys (uint32), token counts and the folded words of every body.
 
     Chunks of `cfg.batch_size` texts run on `_SIGN_THREADS` threads (polars and the
     numpy sorts release the GIL). A text's keys depend on its text only, never on its
-    chunk or thread, and results are concatenated in input order.
+    chunk or thread, and results are concatenated in input order. The token hashes are
+    dropped with their chunk: verification reads the words (`Words`), not the hashes.
     """
     lsh = LshParams(p.bands, p.rows)
 
-    def one(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        tb = tokenize(bodies.slice(start, cfg.batch_size))
+    def one(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
+        tb = tokenize(bodies.slice(start, cfg.batch_size), words=True)
         keys = batch_band_keys(tb, cfg.shingle_size, cfg.num_perm, cfg.lead_tokens, lsh)
-        return (
-            exact_keys(tb),
-            (keys & _MASK32).astype(np.uint32),
-            (tb.hashes & _MASK32).astype(np.uint32),
-            tb.lengths,
-        )
+        assert tb.words is not None
+        return exact_keys(tb), (keys & _MASK32).astype(np.uint32), tb.lengths, tb.words
 
     with ThreadPoolExecutor(_SIGN_THREADS) as pool:
         parts = list(pool.map(one, range(0, max(len(bodies), 1), cfg.batch_size)))
-    n_tok = np.concatenate([part[3] for part in parts])
-    starts = np.zeros(len(n_tok), np.int64)
-    np.cumsum(n_tok[:-1], out=starts[1:])
-    hashes: np.ndarray = np.empty(int(n_tok.sum()), np.uint32)
-    at = 0
-    for i, part in enumerate(parts):  # the tokens are the largest output: copy, then free
-        hashes[at : at + len(part[2])] = part[2]
-        at += len(part[2])
-        parts[i] = (part[0], part[1], hashes[:0], part[3])
-    toks = TokenBatch(hashes, starts, n_tok)
+    words = Words.concat([part[3] for part in parts])
     exact = np.concatenate([part[0] for part in parts])
-    return exact, np.concatenate([part[1] for part in parts]), n_tok, toks
+    n_tok = np.concatenate([part[2] for part in parts])
+    return exact, np.concatenate([part[1] for part in parts]), n_tok, words
 
 
 def _adjacency(pairs: pl.DataFrame, both: bool) -> dict[int, list[tuple[int, int]]]:
@@ -191,7 +180,7 @@ def deduplicate(
     params = lsh_params(cfg)
     if index is not None:
         index.check(params)
-    exact, bands, n_tok, toks = _sign(df["body"], cfg, params)
+    exact, bands, n_tok, words = _sign(df["body"], cfg, params)
     infos = doc_infos(df, n_tok)
     rank = np.empty(df.height, np.int64)
     order = keep_order_frame(df, n_tok, cfg)
@@ -204,7 +193,7 @@ def deduplicate(
     def check(a: Doc, b: Doc) -> Verdict:
         return verify(a, b, cfg)
 
-    verifier = PairVerifier(DocStore.build(df["body"], toks), cfg)
+    verifier = PairVerifier(DocStore(words), cfg)
     inputs = Inputs(
         infos=infos,
         order=order,

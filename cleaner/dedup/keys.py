@@ -81,6 +81,7 @@ class TokenBatch:
     hashes: U64  # 64-bit hash of each folded token, all texts concatenated
     starts: I64  # index of each text's first token in `hashes`
     lengths: I64  # number of tokens of each text
+    words: Words | None = None  # the tokens as text, case kept, when asked for
 
     def tokens_of(self, i: int) -> U64:
         """Token hashes of text `i` (a view, no copy)."""
@@ -132,20 +133,21 @@ def _fold_fast(texts: pl.Series) -> pl.Series:
     ASCII punctuation is left in place (the byte tokenizer splits on it); non-ASCII
     non-word characters become spaces. Splitting the result on non-word characters
     gives exactly the tokens of `fold_text` (tests/test_dedup_keys.py checks it).
+    Case is kept (no rule depends on it): verification reads names by their capital;
+    the match keys hash the lower-cased result.
     """
     # The ellipsis (in ~15% of news texts) is replaced by its NFKC form up front, which
     # NFKC would do anyway, so that those texts skip NFKC.
     s = texts.cast(pl.Utf8).fill_null("").str.replace_all("\u2026", "...", literal=True)
     s = _on_rows(s, s.str.contains(f"[^{_NFKC_STABLE}]"), lambda x: x.str.normalize("NFKC"))
-    s = s.str.to_lowercase()
-    number, twice, percent, per_cent, quote, _ = _FOLD_RULES
+    number, twice, percent, (per_cent, pc), quote, _ = _FOLD_RULES
 
     def numbers(x: pl.Series) -> pl.Series:
         return x.str.replace_all(*number).str.replace_all(*twice)
 
     s = _on_rows(s, s.str.contains(r"\d[,\u00a0\u202f ]\d"), numbers)
     s = _on_rows(s, s.str.contains("%", literal=True), lambda x: x.str.replace_all(*percent))
-    s = s.str.replace_all(*per_cent).str.replace_all(*quote)
+    s = s.str.replace_all(f"(?i){per_cent}", pc).str.replace_all(*quote)
     return _on_rows(
         s,
         s.str.contains(r"[^\x00-\x7f]"),
@@ -153,45 +155,112 @@ def _fold_fast(texts: pl.Series) -> pl.Series:
     )
 
 
-def tokenize(texts: pl.Series) -> TokenBatch:
+@dataclass(frozen=True)
+class Words:
+    """Folded words with their case kept, as one space-separated text per row.
+
+    What verification reads (see `verify.Doc.from_folded`): one UTF-8 buffer with row
+    offsets, no Python object per story, cut from the tokenizer's own output so the
+    words are exactly the tokens the keys were made of.
+    """
+
+    offsets: I64  # n + 1 byte offsets into `data`
+    data: npt.NDArray[np.uint8]
+
+    def text(self, i: int) -> str:
+        """Row `i`'s words, separated by single spaces."""
+        return bytes(self.data[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
+
+    @staticmethod
+    def concat(parts: list[Words]) -> Words:
+        """Rows of several batches, in order (copies the bytes once)."""
+        if not parts:
+            return Words(np.zeros(1, np.int64), _NO_BYTES)
+        data = np.concatenate([p.data for p in parts])
+        shift = np.cumsum([0, *(len(p.data) for p in parts[:-1])])
+        offsets = np.concatenate(
+            [p.offsets[:-1] + sh for p, sh in zip(parts, shift, strict=True)] + [[len(data)]]
+        ).astype(np.int64)
+        return Words(offsets, data)
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """Tokens of folded texts as runs of word bytes in one buffer."""
+
+    data: npt.NDArray[np.uint8]
+    at: I64  # positions of word bytes in `data`; a token is a run of them
+    first: I64  # index in `at` of each token's first byte
+    doc: I64  # row of each token
+    n: int
+
+    @staticmethod
+    def of(folded: pl.Series) -> _Runs:
+        n = len(folded)
+        arr = folded.cast(pl.Binary).to_arrow()
+        bufs = arr.buffers()
+        offsets = np.frombuffer(bufs[1], np.int64)[arr.offset : arr.offset + n + 1]
+        data = np.frombuffer(bufs[2], np.uint8)[offsets[0] : offsets[-1]] if bufs[2] else _NO_BYTES
+        offsets = offsets - offsets[0]
+        word = _WORD_BYTE[data]
+        begin = word.copy()  # a token begins at a word byte after a non-word byte or a start
+        begin[1:] &= ~word[:-1]
+        heads = offsets[:-1][offsets[:-1] < len(data)]
+        begin[heads] = word[heads]
+        at = np.flatnonzero(word)  # token bytes only, tokens now contiguous runs
+        first = np.flatnonzero(begin[at])
+        doc = np.searchsorted(offsets, at[first], side="right") - 1
+        return _Runs(data, at, first, doc.astype(np.int64), n)
+
+    def lengths(self) -> I64:
+        return np.bincount(self.doc, minlength=self.n).astype(np.int64)
+
+    def words(self) -> Words:
+        """Each row's tokens joined by single spaces (one space before every token)."""
+        n_tok = len(self.first)
+        size = np.diff(np.append(self.first, len(self.at)))
+        tok_of_byte = np.repeat(np.arange(n_tok), size)
+        out = np.full(len(self.at) + n_tok, ord(" "), np.uint8)
+        out[np.arange(len(self.at)) + tok_of_byte + 1] = self.data[self.at]
+        tok_start = np.append(self.first + np.arange(n_tok), len(out))
+        lengths = self.lengths()
+        starts = np.zeros(self.n + 1, np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        return Words(tok_start[starts].astype(np.int64), out)
+
+
+def tokenize(texts: pl.Series, words: bool = False) -> TokenBatch:
     """Fold and tokenize a batch of texts; each token gets a stable 64-bit hash.
 
     The folded texts are cut into tokens and hashed as one byte buffer in numpy: a
     token's hash is a polynomial over its UTF-8 bytes, mixed with its length. No Python
-    loop, no per-batch vocabulary, and equal tokens hash equally in every batch.
+    loop, no per-batch vocabulary, and equal tokens hash equally in every batch. With
+    `words`, the tokens are also kept as text, with their case (`TokenBatch.words`).
 
-    >>> tb = tokenize(pl.Series(["The cat", "the CAT sat"]))
-    >>> tb.lengths.tolist(), bool(tb.hashes[0] == tb.hashes[2])
-    ([2, 3], True)
+    >>> tb = tokenize(pl.Series(["The cat", "the CAT sat"]), words=True)
+    >>> tb.lengths.tolist(), bool(tb.hashes[0] == tb.hashes[2]), tb.words.text(1)
+    ([2, 3], True, ' the CAT sat')
     """
     n = len(texts)
     if n == 0:
         return TokenBatch(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64))
-    arr = _fold_fast(texts).cast(pl.Binary).to_arrow()
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], np.int64)[arr.offset : arr.offset + n + 1]
-    data = np.frombuffer(bufs[2], np.uint8)[offsets[0] : offsets[-1]] if bufs[2] else _NO_BYTES
-    offsets = offsets - offsets[0]
-    word = _WORD_BYTE[data]
-    begin = word.copy()  # a token begins at a word byte after a non-word byte or a text start
-    begin[1:] &= ~word[:-1]
-    heads = offsets[:-1][offsets[:-1] < len(data)]
-    begin[heads] = word[heads]
-    at = np.flatnonzero(word)  # token bytes only, tokens now contiguous runs
-    first = np.flatnonzero(begin[at])
+    folded = _fold_fast(texts)
+    kept = _Runs.of(folded).words() if words else None
+    runs = _Runs.of(folded.str.to_lowercase())
+    at, first, data = runs.at, runs.first, runs.data
     if len(first) == 0:
-        return TokenBatch(np.zeros(0, np.uint64), np.zeros(n, np.int64), np.zeros(n, np.int64))
+        zero = np.zeros(n, np.int64)
+        return TokenBatch(np.zeros(0, np.uint64), zero, zero, kept)
     size = np.diff(np.append(first, len(at)))
     rel = np.arange(len(at)) - np.repeat(first, size)
     with np.errstate(over="ignore"):
         weighted = data[at].astype(np.uint64) * _BYTE_POW[rel & (len(_BYTE_POW) - 1)]
         raw = np.add.reduceat(weighted, first)
         hashes = mix64(raw ^ mix64(size.astype(np.uint64)))
-    doc = np.searchsorted(offsets, at[first], side="right") - 1
-    lengths = np.bincount(doc, minlength=n).astype(np.int64)
+    lengths = runs.lengths()
     starts = np.zeros(n, np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
-    return TokenBatch(hashes, starts, lengths)
+    return TokenBatch(hashes, starts, lengths, kept)
 
 
 def exact_keys(tokens: TokenBatch) -> U64:

@@ -20,15 +20,13 @@ import os
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import pyarrow as pa
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.keys import TokenBatch
+from cleaner.dedup.keys import Words
 from cleaner.dedup.verify import Doc, Verdict, verify
 
 I64 = npt.NDArray[np.int64]
@@ -41,64 +39,20 @@ CHUNK = 2_000
 
 @dataclass(frozen=True)
 class DocStore:
-    """Tokens and texts of a batch by row, in flat arrays (no per-story Python object).
-
-    Texts stay in the Arrow string-view buffers polars already holds (16-byte views
-    pointing into data buffers), so a million stories are not held twice.
+    """The stories of a batch as verification reads them, by row, from flat buffers.
 
     >>> from cleaner.dedup.keys import tokenize
-    >>> bodies = pl.Series(["One two three", None, "Four " * 5])
-    >>> st = DocStore.build(bodies, tokenize(bodies.fill_null("")))
-    >>> st.text(0), st.text(1), st.text(2), len(st.tokens(0)), st.tokens(1)
-    ('One two three', '', 'Four Four Four Four Four ', 3, [])
+    >>> st = DocStore(tokenize(pl.Series(["One, two: Three", None]), words=True).words)
+    >>> st.doc(0).words, st.doc(1).words
+    (['One', 'two', 'Three'], [])
     """
 
-    tokens_flat: npt.NDArray[np.uint32]  # folded token hashes, low 32 bits
-    starts: I64
-    lengths: I64
-    views: npt.NDArray[np.uint8]  # (n, 16): length, inline bytes or prefix/buffer/offset
-    buffers: tuple[npt.NDArray[np.uint8], ...]
-
-    @staticmethod
-    def build(bodies: pl.Series, tokens: TokenBatch) -> DocStore:
-        """From a body column and its tokens; shares the column's buffers, no copy."""
-        arr = bodies.fill_null("").cast(pl.Utf8).to_arrow(compat_level=pl.CompatLevel.newest())
-        if not pa.types.is_string_view(arr.type):
-            arr = arr.cast(pa.string_view())
-        _, view_buf, *data_bufs = arr.buffers()
-        views = np.frombuffer(view_buf, np.uint8).reshape(-1, 16)[arr.offset :][: len(arr)]
-        # Low 32 bits; _sign already keeps tokens as uint32, then this is no copy.
-        raw = tokens.hashes
-        flat = (
-            cast(npt.NDArray[np.uint32], raw)
-            if raw.dtype == np.uint32
-            else (raw & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        )
-        return DocStore(
-            flat,
-            tokens.starts,
-            tokens.lengths,
-            views,
-            tuple(np.frombuffer(b, np.uint8) for b in data_bufs if b is not None),
-        )
-
-    def tokens(self, row: int) -> list[int]:
-        """Folded token hashes of a row, as a list (what rapidfuzz aligns fastest)."""
-        s = int(self.starts[row])
-        return list(self.tokens_flat[s : s + int(self.lengths[row])].tolist())
+    words: Words | None
 
     def doc(self, row: int) -> Doc:
-        """The row as verification reads it."""
-        return Doc.of(self.text(row))
-
-    def text(self, row: int) -> str:
-        """The body of a row (Arrow string view: inline up to 12 bytes, else in a buffer)."""
-        v = self.views[row]
-        size = int(v[:4].view("<i4")[0])
-        if size <= 12:
-            return bytes(v[4 : 4 + size]).decode("utf-8")
-        buf, off = (int(x) for x in v[8:16].view("<i4"))
-        return bytes(self.buffers[buf][off : off + size]).decode("utf-8")
+        """The row's folded words (case kept) as a Doc: a split, no regex."""
+        assert self.words is not None, "tokenize(..., words=True) gives the words"
+        return Doc.from_folded(self.words.text(row))
 
 
 class _Cached:

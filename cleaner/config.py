@@ -148,6 +148,11 @@ class DedupConfig:
     # A copy shares far more bands with its copies than with look-alikes, so they come
     # first; the cap bounds the cost of a templated story with thousands of look-alikes.
     max_candidates: int = 8
+    # Stop checking a story's candidates once this many of its best ones were stopped by
+    # the template guard: it is a templated story (a results table, a weather report)
+    # and its weaker candidates are more of the same template. A real copy shares more
+    # bands than any look-alike, so it is among the first ones checked.
+    template_stop: int = 3
     # An LSH bucket with more stories than this (a template shared by thousands) links
     # each member only to its `bucket_top` best-ranked stories instead of all pairs,
     # keeping candidate pairs linear in the batch size.

@@ -200,7 +200,7 @@ def deduplicate(
         exact=[int(k) for k in exact],
         pairs=pairs,
         doc=verifier.one.doc,
-        verify_rows=verifier.duplicates,
+        verify_rows=verifier.telling,
     )
     mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)
     if index is not None and index.size:

@@ -209,7 +209,8 @@ class Inputs:
     exact: Sequence[int]
     pairs: Candidates  # (row, better-ranked row, hits)
     doc: Callable[[int], Doc]
-    # Duplicate verdicts of many (row a[i], row b[i]) pairs: (i, verdict), spread over workers.
+    # Verdicts of many (row a[i], row b[i]) pairs, spread over workers: (i, verdict) of
+    # the duplicates and of the pairs the template guard stopped; other pairs left out.
     verify_rows: Callable[[I64, I64], list[tuple[int, Verdict]]]
 
 
@@ -258,12 +259,25 @@ def assign(
     # all verified in one call so they can be spread over workers.
     is_open = np.zeros(n, bool)
     is_open[open_rows] = True
-    better, rows = inp.pairs.top(rank, is_open, max_checks)
+    # A story whose best candidates are all the same template filled with other facts
+    # is a templated story: its weaker candidates are more of the same, not checked.
     edges: dict[int, dict[int, Verdict]] = {}
-    for i, v in inp.verify_rows(better, rows):
-        o, row = int(better[i]), int(rows[i])
-        edges.setdefault(row, {})[o] = v
-        edges.setdefault(o, {})[row] = v
+    templated = np.zeros(n, np.int64)
+    rounds = [(0, min(cfg.template_stop, max_checks)), (cfg.template_stop, max_checks)]
+    for skip, upto in rounds:
+        if upto <= skip:
+            continue
+        better, rows = inp.pairs.top(rank, is_open, upto, skip)
+        if skip:
+            go = templated[rows] < cfg.template_stop
+            better, rows = better[go], rows[go]
+        for i, v in inp.verify_rows(better, rows):
+            o, row = int(better[i]), int(rows[i])
+            if not v.duplicate:
+                templated[row] += 1
+                continue
+            edges.setdefault(row, {})[o] = v
+            edges.setdefault(o, {})[row] = v
 
     # 3. Stars: best-connected story first (exact copies count), keep rank breaks ties.
     weight = {r: 0 for r in open_rows}

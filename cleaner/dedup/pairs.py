@@ -70,13 +70,17 @@ _WORKER: tuple[_Cached, I64, I64] | None = None  # set in the parent just before
 
 
 def _run_range(span: tuple[int, int]) -> list[tuple[int, Verdict]]:
-    """Duplicate verdicts of pairs span[0]..span[1] of the worker's arrays (index, verdict)."""
+    """Telling verdicts of pairs span[0]..span[1] of the worker's arrays (index, verdict).
+
+    Telling: duplicates, and rejections by the template guard (the caller counts them).
+    Other rejections are dropped here, so they are never pickled back.
+    """
     assert _WORKER is not None, "worker started without its pairs"
     one, a, b = _WORKER
     out = []
     for i in range(*span):
         v = one(int(a[i]), int(b[i]))
-        if v.duplicate:
+        if v.duplicate or v.template_changes:
             out.append((i, v))
     return out
 
@@ -104,8 +108,10 @@ class Candidates:
             df["hits"].to_numpy().astype(np.int64),
         )
 
-    def top(self, rank: I64, keep: npt.NDArray[np.bool_], max_checks: int) -> tuple[I64, I64]:
-        """(partner, row) pairs to verify: per row its `max_checks` best partners.
+    def top(
+        self, rank: I64, keep: npt.NDArray[np.bool_], max_checks: int, skip: int = 0
+    ) -> tuple[I64, I64]:
+        """(partner, row) pairs to verify: per row its best partners `skip`..`max_checks`.
 
         Only pairs of two `keep` rows count; best = most shared bands, then best rank.
         Sorted by row, then best first: a deterministic order whatever the input order.
@@ -118,7 +124,7 @@ class Candidates:
             return right, left
         first = np.r_[0, np.flatnonzero(np.diff(left)) + 1]
         nth = np.arange(len(left)) - np.repeat(first, np.diff(np.r_[first, len(left)]))
-        take = nth < max_checks
+        take = (nth >= skip) & (nth < max_checks)
         return right[take], left[take]
 
 
@@ -144,8 +150,9 @@ class PairVerifier:
         self.store = store
         self.one = _Cached(store, cfg)
 
-    def duplicates(self, a: I64, b: I64) -> list[tuple[int, Verdict]]:
-        """(i, verdict) for every pair (a[i], b[i]) that is a duplicate, in order of i."""
+    def telling(self, a: I64, b: I64) -> list[tuple[int, Verdict]]:
+        """(i, verdict) for pairs (a[i], b[i]) found duplicate or stopped by the template
+        guard, in order of i."""
         n = len(a)
         workers = min(available_workers(self.cfg.workers), -(-n // CHUNK))
         fork = "fork" in multiprocessing.get_all_start_methods()

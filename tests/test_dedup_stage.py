@@ -250,3 +250,29 @@ def test_vectorised_keep_order_equals_the_reference(
         for i, (t, s, p, n) in enumerate(rows)
     ]
     assert keep_order_frame(df, n_tok, cfg).tolist() == keep_order(infos, cfg)
+
+
+def test_worker_processes_do_not_change_the_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pairs verified in forked workers give the very mapping one process gives."""
+    import multiprocessing.pool
+
+    import cleaner.dedup.pairs as pairs
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform: pairs are always verified in process")
+    alone = deduplicate(CORPUS, DedupConfig(workers=1)).mapping
+    chunks: list[int] = []
+    imap = multiprocessing.pool.Pool.imap
+
+    def counted(self, func, iterable, chunksize=1):  # type: ignore[no-untyped-def]
+        spans = list(iterable)
+        chunks.extend(b - a for a, b in spans)
+        return imap(self, func, spans, chunksize)
+
+    monkeypatch.setattr(pairs, "MIN_PARALLEL_PAIRS", 1)
+    monkeypatch.setattr(pairs, "CHUNK", 7)
+    monkeypatch.setattr(multiprocessing.pool.Pool, "imap", counted)
+    shared = deduplicate(CORPUS, DedupConfig(workers=2)).mapping
+    assert len(chunks) > 2, "the pairs were not sent to worker processes"
+    assert shared.equals(alone)
+    assert alone["duplicate_of"].is_not_null().sum() > 10  # the corpus has clusters

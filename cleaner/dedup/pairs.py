@@ -6,11 +6,11 @@ verdict of a pair depends on its two texts only, so they are verified in worker
 processes and the verdicts come back in input order: the result is the same whatever
 the number of workers.
 
-Workers are forked, so they read the batch's tokens and texts from the parent's memory
-without a copy. The texts are kept as the raw UTF-8 buffer of an Arrow string column
-(offsets and bytes, numpy views), never as millions of Python strings, and workers touch
-only numpy, rapidfuzz and the standard library (never polars, whose threads do not
-survive a fork). Where fork is unavailable (Windows, macOS) pairs are verified in process.
+Workers are forked, so they read the batch's folded words from the parent's memory
+without a copy. The words are one UTF-8 buffer with row offsets (`keys.Words`), never
+millions of Python strings, and workers touch only numpy, rapidfuzz and the standard
+library (never polars, whose threads do not survive a fork). Where fork is unavailable
+(Windows, macOS) pairs are verified in process, with the same verdicts.
 """
 
 from __future__ import annotations
@@ -42,16 +42,16 @@ class DocStore:
     """The stories of a batch as verification reads them, by row, from flat buffers.
 
     >>> from cleaner.dedup.keys import tokenize
-    >>> st = DocStore(tokenize(pl.Series(["One, two: Three", None]), words=True).words)
+    >>> tb = tokenize(pl.Series(["One, two: Three", None]), words=True)
+    >>> st = DocStore(tb.words)
     >>> st.doc(0).words, st.doc(1).words
     (['One', 'two', 'Three'], [])
     """
 
-    words: Words | None
+    words: Words
 
     def doc(self, row: int) -> Doc:
         """The row's folded words (case kept) as a Doc: a split, no regex."""
-        assert self.words is not None, "tokenize(..., words=True) gives the words"
         return Doc.from_folded(self.words.text(row))
 
 

@@ -210,8 +210,8 @@ class Inputs:
     pairs: Candidates  # (row, better-ranked row, hits)
     doc: Callable[[int], Doc]
     # Verdicts of many (row a[i], row b[i]) pairs, spread over workers: (i, verdict) of
-    # the duplicates and of the pairs the template guard stopped; other pairs left out.
-    verify_rows: Callable[[I64, I64], list[tuple[int, Verdict]]]
+    # the duplicates, (i, None) of the pairs the template guard stopped, no other pair.
+    verify_rows: Callable[[I64, I64], list[tuple[int, Verdict | None]]]
 
 
 Verifier = Callable[[Doc, Doc], Verdict]
@@ -271,13 +271,13 @@ def assign(
         if skip:
             go = templated[rows] < cfg.template_stop
             better, rows = better[go], rows[go]
-        for i, v in inp.verify_rows(better, rows):
+        for i, found in inp.verify_rows(better, rows):
             o, row = int(better[i]), int(rows[i])
-            if not v.duplicate:
+            if found is None:
                 templated[row] += 1
                 continue
-            edges.setdefault(row, {})[o] = v
-            edges.setdefault(o, {})[row] = v
+            edges.setdefault(row, {})[o] = found
+            edges.setdefault(o, {})[row] = found
 
     # 3. Stars: best-connected story first (exact copies count), keep rank breaks ties.
     weight = {r: 0 for r in open_rows}

@@ -69,19 +69,21 @@ class _Cached:
 _WORKER: tuple[_Cached, I64, I64] | None = None  # set in the parent just before the fork
 
 
-def _run_range(span: tuple[int, int]) -> list[tuple[int, Verdict]]:
-    """Telling verdicts of pairs span[0]..span[1] of the worker's arrays (index, verdict).
+def _run_range(span: tuple[int, int]) -> list[tuple[int, Verdict | None]]:
+    """Telling verdicts of pairs span[0]..span[1] of the worker's arrays.
 
-    Telling: duplicates, and rejections by the template guard (the caller counts them).
-    Other rejections are dropped here, so they are never pickled back.
+    (i, verdict) for a duplicate, (i, None) for a pair the template guard stopped (the
+    caller only counts those); other rejections are dropped here, never pickled back.
     """
     assert _WORKER is not None, "worker started without its pairs"
     one, a, b = _WORKER
-    out = []
+    out: list[tuple[int, Verdict | None]] = []
     for i in range(*span):
         v = one(int(a[i]), int(b[i]))
-        if v.duplicate or v.template_changes:
+        if v.duplicate:
             out.append((i, v))
+        elif v.template_changes:
+            out.append((i, None))
     return out
 
 
@@ -150,9 +152,9 @@ class PairVerifier:
         self.store = store
         self.one = _Cached(store, cfg)
 
-    def telling(self, a: I64, b: I64) -> list[tuple[int, Verdict]]:
-        """(i, verdict) for pairs (a[i], b[i]) found duplicate or stopped by the template
-        guard, in order of i."""
+    def telling(self, a: I64, b: I64) -> list[tuple[int, Verdict | None]]:
+        """For pairs (a[i], b[i]) in order of i: (i, verdict) of each duplicate and
+        (i, None) of each pair the template guard stopped."""
         n = len(a)
         workers = min(available_workers(self.cfg.workers), -(-n // CHUNK))
         fork = "fork" in multiprocessing.get_all_start_methods()

@@ -303,7 +303,7 @@ def _changes(
     Such a name is inside the shared text, not a cruft line or a rewritten start or end.
     """
     ta, tb = sa.words, sb.words
-    found: list[tuple[str, str]] = []
+    found: dict[tuple[int, int], tuple[str, str]] = {}  # by position: each pair once
     inner: set[tuple[str, str]] = set()
     # Plain tuples (tag, a0, a1, b0, b1): iterating rapidfuzz's Opcode objects costs more
     # than the alignment itself on long templated pairs.
@@ -312,29 +312,53 @@ def _changes(
     )
     last = len(ops) - 1
     for k, (tag, a0, a1, b0, b1) in enumerate(ops):
-        # Not at the very end: a cut ending followed by cruft lines looks like a swap.
-        if tag != "replace" or k == last:
+        if tag == "equal":
+            continue
+        if k > 0 and ops[k - 1][0] == "equal":
+            # A number right after shared text that differs is a changed fact whatever
+            # follows it, even at the end or before a swapped sentence: "a crowd of
+            # 36,754" for "a crowd of 51,526" is another match report.
+            end = next((j for j in range(k, last + 1) if ops[j][0] == "equal"), last + 1)
+            ga1, gb1 = ops[end - 1][2], ops[end - 1][4]
+            if ga1 > a0 and gb1 > b0 and _is_number(ta[a0]) and _is_number(tb[b0]):
+                found[a0, b0] = (ta[a0], tb[b0])
+        if tag != "replace":
             continue
         xs, ys = ta[a0:a1], tb[b0:b1]
         pairs = [
-            (x, y)
-            for x, y in zip(xs, ys, strict=False)
+            (i, (x, y))
+            for i, (x, y) in enumerate(zip(xs, ys, strict=False))
             if (_is_number(x) and _is_number(y))
             or (_is_name(x) and _is_name(y) and not _same_name(x, y, name_similarity))
         ]
-        # A longer block counts only when it is facts for facts throughout: "Glenwood
-        # Yardley 6-0" for "Westbury Iverson 2-1" is a filled template, not a rewrite.
-        if (len(xs) > 3 or len(ys) > 3) and not (len(xs) == len(ys) == len(pairs)):
+        # Not at the very end: a cut ending followed by cruft lines looks like a swap. A
+        # longer block counts only when it is a filled template: "Glenwood Yardley 6-0"
+        # for "Westbury Iverson 2-1", facts for facts, its other words at most misspelt.
+        if k == last or ((len(xs) > 3 or len(ys) > 3) and not _filled(xs, ys, len(pairs))):
             continue
-        found.extend(pairs)
+        found.update({(a0 + i, b0 + i): pair for i, pair in pairs})
         if k > 0 and ops[k - 1][0] == "equal" and ops[k + 1][0] == "equal":
-            inner.update(pairs)
+            inner.update(pair for _, pair in pairs)
     # A pair that also appears the other way round is two sentences swapped, not a change.
-    seen = {(x.lower(), y.lower()) for x, y in found}
-    changes = [(x, y) for x, y in found if (y.lower(), x.lower()) not in seen]
+    seen = {(x.lower(), y.lower()) for x, y in found.values()}
+    changes = [(x, y) for x, y in found.values() if (y.lower(), x.lower()) not in seen]
     facts = sa.n_facts if len(ta) <= len(tb) else sb.n_facts
     inner_name = any(c in inner and not _is_number(c[0]) for c in changes)
     return tuple(changes), facts, inner_name
+
+
+def _filled(xs: Sequence[str], ys: Sequence[str], n_facts: int) -> bool:
+    """Whether a replaced block is facts for facts, every other word the same up to a typo.
+
+    >>> _filled(["Stonehavn", "Vance", "beaf"], ["Westbury", "Iverson", "beat"], 2)
+    True
+    >>> _filled(["a", "rewritten", "headline", "here"], ["Mayor", "Lee", "opens", "it"], 0)
+    False
+    """
+    if len(xs) != len(ys) or n_facts == 0:
+        return False
+    typos = sum(same_word(x.lower(), y.lower()) for x, y in zip(xs, ys, strict=True))
+    return n_facts + typos >= len(xs)
 
 
 def _passes(al: Alignment, cfg: DedupConfig) -> bool:

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.verify import Doc, align, template_changes, verify
@@ -65,3 +67,18 @@ def test_too_short_contained_text_is_not_a_copy() -> None:
     v = _verify(long_text, short)
     assert not v.duplicate
     assert "too short" in v.rule
+
+
+_WORDS = st.lists(
+    st.text(alphabet="abzABZ019éÉüÜ_", min_size=1, max_size=6), min_size=0, max_size=12
+)
+
+
+@given(_WORDS)
+@settings(max_examples=300, deadline=None)
+def test_facts_are_the_words_that_start_with_a_digit_or_a_capital(words: list[str]) -> None:
+    """The regex shortcut picks exactly the numbers and the capitalised words of 2+ chars."""
+    doc = Doc.from_folded(" ".join(words))
+    expected = [w for w in words if w[0].isdigit() or (w[0].isupper() and len(w) > 1)]
+    assert doc.n_facts == len(expected)
+    assert doc.facts == frozenset(w.lower() for w in expected)

@@ -60,7 +60,7 @@ class _Cached:
 
     def __init__(self, store: DocStore, cfg: DedupConfig) -> None:
         self.cfg = cfg
-        self.doc = lru_cache(maxsize=4096)(store.doc)
+        self.doc = lru_cache(maxsize=8192)(store.doc)
 
     def __call__(self, a: int, b: int) -> Verdict:
         return verify(self.doc(a), self.doc(b), self.cfg)

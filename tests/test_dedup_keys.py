@@ -139,3 +139,12 @@ def test_index_saved_with_the_old_keys_is_refused(tmp_path: Path) -> None:
         df.with_columns(params=pl.lit(json.dumps(old, sort_keys=True))).write_parquet(part)
     with pytest.raises(IndexMismatchError):
         deduplicate(batch, cfg, DedupIndex.load(tmp_path))
+
+
+def test_an_empty_batch_signs_to_empty_arrays() -> None:
+    """A night whose stories were all published before dedups an empty batch."""
+    exact, bands, n_tok, words = _sign(
+        pl.Series([], dtype=pl.Utf8), DedupConfig(), lsh_params(DedupConfig())
+    )
+    assert len(exact) == len(bands) == len(n_tok) == 0
+    assert words.offsets.tolist() == [0]

@@ -243,7 +243,9 @@ def tokenize(texts: pl.Series, words: bool = False) -> TokenBatch:
     """
     n = len(texts)
     if n == 0:
-        return TokenBatch(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+        none = Words(np.zeros(1, np.int64), _NO_BYTES) if words else None
+        zero = np.zeros(0, np.int64)
+        return TokenBatch(np.zeros(0, np.uint64), zero, zero, none)
     folded = _fold_fast(texts)
     kept = _Runs.of(folded).words() if words else None
     runs = _Runs.of(folded.str.to_lowercase())

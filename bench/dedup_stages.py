@@ -42,7 +42,8 @@ def main() -> None:
         os.environ["POLARS_MAX_THREADS"] = str(args.threads)
 
     from cleaner.config import DedupConfig
-    from cleaner.dedup import _prepare, _sign, doc_infos, keep_order, lsh_params
+    from cleaner.dedup import _prepare, _sign, lsh_params
+    from cleaner.dedup.cluster import keep_order_frame
     from cleaner.dedup.lsh import candidate_pairs, cross_pairs
 
     cfg = DedupConfig()
@@ -51,11 +52,10 @@ def main() -> None:
     p = lsh_params(cfg)
     print(f"docs {df.height} loaded rss {_rss_mb()} MB", flush=True)
     t = time.perf_counter()
-    exact, bands, n_tok, toks = _sign(df["body"], cfg, p)
+    exact, bands, n_tok, words = _sign(df["body"], cfg, p)
     print(f"sign {time.perf_counter() - t:.2f} s rss {_rss_mb()} MB", flush=True)
-    infos = doc_infos(df, n_tok)
     rank = np.empty(df.height, np.int64)
-    rank[keep_order(infos, cfg)] = np.arange(df.height)
+    rank[keep_order_frame(df, n_tok, cfg)] = np.arange(df.height)
     t = time.perf_counter()
     pairs = candidate_pairs(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
     print(
@@ -81,7 +81,7 @@ def main() -> None:
             exact=exact,
             bands=bands,
             n_tok=n_tok,
-            tokens=toks.hashes,
+            words=words.data,
             left=pairs["left"].to_numpy(),
             right=pairs["right"].to_numpy(),
             hits=pairs["hits"].to_numpy(),

@@ -86,3 +86,20 @@ def test_index_built_with_other_lsh_settings_is_refused(tmp_path: Path) -> None:
 
 def test_missing_state_gives_an_empty_index(tmp_path: Path) -> None:
     assert DedupIndex.load(tmp_path / "nothing").size == 0
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["why"][:40] for c in CASES])
+def test_a_pair_split_over_two_nights_gets_the_verdict_of_one_batch(
+    case: dict[str, object], tmp_path: Path
+) -> None:
+    """Last night's articles are read as the same words as tonight's stories."""
+    cfg = DedupConfig()
+    a, b = ("a", str(case["a"])), ("b", str(case["b"]))
+    one = _night(tmp_path / "one", _batch([a, b]), cfg)
+    _night(tmp_path / "two", _batch([a]), cfg)
+    apart = _night(tmp_path / "two", _batch([b]), cfg)
+    assert (one["duplicate_of"].null_count() < 2) is (apart["duplicate_of"][0] == "a")
+    cols = ["duplicate_of", "kind", "similarity", "containment"]
+    b_in_one = one.filter(pl.col("doc_id") == "b")
+    if b_in_one["duplicate_of"][0] == "a":  # same direction: the very same verdict
+        assert apart.select(cols).rows() == b_in_one.select(cols).rows(), case["why"]

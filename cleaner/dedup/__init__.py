@@ -148,6 +148,12 @@ def _history(
     adj = _adjacency(pairs, both=False)
     rows = sorted({r for lst in adj.values() for _, r in lst})
     bodies = index.bodies(rows)
+    # The same words tonight's stories are verified on, so a copy gets the same verdict
+    # against last night's article as it would have got in one batch with it.
+    texts = pl.Series([bodies.get(r, "") for r in rows], dtype=pl.Utf8)
+    words = tokenize(texts, words=True).words
+    assert words is not None
+    pos = {r: i for i, r in enumerate(rows)}
     hist_exact: dict[int, int] = {}
     for r, (key, mine) in enumerate(zip(meta["exact_key"].to_list(), own, strict=True)):
         if not mine:
@@ -161,7 +167,7 @@ def _history(
         cluster_ids=meta["cluster_id"].to_list(),
         exact=hist_exact,
         pairs=adj,
-        doc=lru_cache(maxsize=4096)(lambda r: Doc.of(bodies.get(r, ""))),
+        doc=lambda r: Doc.from_folded(words.text(pos[r])),
     )
 
 

@@ -84,7 +84,9 @@ def _prepare(batch: pl.DataFrame) -> pl.DataFrame:
         (pl.col(c) if c in batch.columns else pl.lit(None)).cast(t).alias(c)
         for c, t in BATCH_SCHEMA.items()
     ]
-    out = batch.select(cols).sort("doc_id")
+    # Not sorted here: sorting would copy every body (1 GB per million stories); row order
+    # never decides anything (the keep rule does, doc_id last) and outputs are sorted.
+    out = batch.select(cols)
     if out["doc_id"].null_count():
         raise ValueError("dedup batch has rows without doc_id")
     if out["doc_id"].n_unique() != out.height:
@@ -212,7 +214,7 @@ def deduplicate(
     if index is not None and index.size:
         known = index.meta.select("doc_id", pl.col("cluster_id").alias("known_cluster"))
         mapping = (
-            mapping.join(known, on="doc_id", how="left")
+            mapping.join(known, on="doc_id", how="left", maintain_order="left")
             .with_columns(
                 cluster_id=pl.coalesce("known_cluster", "cluster_id"),
                 reason=pl.when(pl.col("known_cluster").is_not_null())
@@ -221,11 +223,12 @@ def deduplicate(
             )
             .drop("known_cluster")
         )
+    by_id = df["doc_id"].arg_sort().to_numpy()  # the mapping's row order
     sigs = pl.DataFrame(
         {"doc_id": df["doc_id"], "exact_key": exact, "n_tokens": n_tok},
         schema={"doc_id": pl.Utf8, "exact_key": pl.UInt64, "n_tokens": pl.Int64},
-    )
-    return DedupResult(mapping, sigs, bands, params)
+    )[by_id]
+    return DedupResult(mapping, sigs, bands[by_id], params)
 
 
 def latest_revisions(mapping: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:

@@ -17,10 +17,10 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cleaner import pipeline
+from cleaner.commands.bars import progress_bars
 from cleaner.config import Config, RunConfig, load_config
 from cleaner.errors import CleanerError
 
@@ -32,7 +32,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, soft_wrap=True)
-
 
 
 class LogFormat(StrEnum):
@@ -144,14 +143,7 @@ def run(
         if log_format is LogFormat.json:
             _log_json(summary)
     else:
-        with _progress() as bar:
-            tasks: dict[str, object] = {}
-
-            def tick(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total or None)
-                bar.update(tasks[stage], completed=done, total=total or None)  # type: ignore[arg-type]
-
+        with progress_bars(err) as tick:
             summary = pipeline.run(raw, out, cfg, tick, full=full)
         _print_summary(summary)
 
@@ -161,20 +153,16 @@ def _log_json(summary: pipeline.RunSummary) -> None:
     manifest = json.loads(summary.manifest.read_text())
     for stage in manifest["stages"]:
         typer.echo(json.dumps({"event": "stage", "run_id": summary.run_id, **stage}))
-    typer.echo(json.dumps({
-        "event": "run", "run_id": summary.run_id, "mode": manifest["mode"],
-        "manifest": str(summary.manifest), **asdict(summary.counts),
-    }))
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
+    typer.echo(
+        json.dumps(
+            {
+                "event": "run",
+                "run_id": summary.run_id,
+                "mode": manifest["mode"],
+                "manifest": str(summary.manifest),
+                **asdict(summary.counts),
+            }
+        )
     )
 
 

@@ -276,3 +276,14 @@ def test_worker_processes_do_not_change_the_mapping(monkeypatch: pytest.MonkeyPa
     assert len(chunks) > 2, "the pairs were not sent to worker processes"
     assert shared.equals(alone)
     assert alone["duplicate_of"].is_not_null().sum() > 10  # the corpus has clusters
+
+
+def test_progress_reports_every_stage_up_to_its_total() -> None:
+    """`cleaner dedup` draws these calls: signing, then each verification round."""
+    calls: list[tuple[str, int, int]] = []
+    deduplicate(CORPUS, DedupConfig(), progress=lambda *c: calls.append(c))
+    last = {stage: (done, total) for stage, done, total in calls}
+    assert last["sign"] == (CORPUS.height, CORPUS.height)
+    assert last["pairs"][0] == last["pairs"][1] > 0
+    stages = list(dict.fromkeys(stage for stage, _, _ in calls))
+    assert stages[:2] == ["sign", "pairs"]

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cleaner.commands.bars import progress_bars
 from cleaner.config import DedupConfig
 from cleaner.dedup.tools import UsageError, dedup_parquet, explain, load_text
 
@@ -52,7 +53,8 @@ def dedup_cmd(
         lsh_threshold=lsh_threshold,
     )
     try:
-        s = dedup_parquet(input, out, text_col, id_col, cfg)
+        with progress_bars(Console(stderr=True)) as tick:
+            s = dedup_parquet(input, out, text_col, id_col, cfg, tick)
     except UsageError as exc:
         raise _fail(str(exc)) from None
     note = " (ids generated from content)" if s.ids_generated else ""

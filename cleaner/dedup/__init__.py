@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from threading import Lock
 
 import numpy as np
 import polars as pl
@@ -30,7 +31,7 @@ from cleaner.dedup.lsh import (
     cross_pairs,
     derive_params,
 )
-from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
+from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier, ProgressFn, no_progress
 from cleaner.dedup.result import DedupParams, DedupResult
 from cleaner.dedup.verify import Doc, Verdict, verify
 
@@ -96,7 +97,7 @@ def _prepare(batch: pl.DataFrame) -> pl.DataFrame:
 
 
 def _sign(
-    bodies: pl.Series, cfg: DedupConfig, p: DedupParams
+    bodies: pl.Series, cfg: DedupConfig, p: DedupParams, progress: ProgressFn = no_progress
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
     """Exact keys, band keys (uint32), token counts and the folded words of every body.
 
@@ -106,11 +107,16 @@ def _sign(
     dropped with their chunk: verification reads the words (`Words`), not the hashes.
     """
     lsh = LshParams(p.bands, p.rows)
+    done = [0]
+    lock = Lock()
 
     def one(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
         tb = tokenize(bodies.slice(start, cfg.batch_size), words=True)
         keys = batch_band_keys(tb, cfg.shingle_size, cfg.num_perm, cfg.lead_tokens, lsh)
         assert tb.words is not None
+        with lock:
+            done[0] += len(tb.lengths)
+            progress("sign", done[0], len(bodies))
         return exact_keys(tb), (keys & _MASK32).astype(np.uint32), tb.lengths, tb.words
 
     with ThreadPoolExecutor(_SIGN_THREADS) as pool:
@@ -174,7 +180,10 @@ def _history(
 
 
 def deduplicate(
-    batch: pl.DataFrame, cfg: DedupConfig, index: DedupIndex | None = None
+    batch: pl.DataFrame,
+    cfg: DedupConfig,
+    index: DedupIndex | None = None,
+    progress: ProgressFn = no_progress,
 ) -> DedupResult:
     """Map every story of a batch to its cluster, its canonical copy and the reason.
 
@@ -188,7 +197,7 @@ def deduplicate(
     params = lsh_params(cfg)
     if index is not None:
         index.check(params)
-    exact, bands, n_tok, words = _sign(df["body"], cfg, params)
+    exact, bands, n_tok, words = _sign(df["body"], cfg, params, progress)
     infos = doc_infos(df, n_tok)
     rank = np.empty(df.height, np.int64)
     order = keep_order_frame(df, n_tok, cfg)
@@ -201,7 +210,7 @@ def deduplicate(
     def check(a: Doc, b: Doc) -> Verdict:
         return verify(a, b, cfg)
 
-    verifier = PairVerifier(DocStore(words), cfg)
+    verifier = PairVerifier(DocStore(words), cfg, progress)
     inputs = Inputs(
         infos=infos,
         order=order,

@@ -211,7 +211,8 @@ class Inputs:
     doc: Callable[[int], Doc]
     # Verdicts of many (row a[i], row b[i]) pairs, spread over workers: (i, verdict) of
     # the duplicates, (i, None) of the pairs the template guard stopped, no other pair.
-    verify_rows: Callable[[I64, I64], list[tuple[int, Verdict | None]]]
+    # The third argument names the round for progress reports.
+    verify_rows: Callable[[I64, I64, str], list[tuple[int, Verdict | None]]]
 
 
 Verifier = Callable[[Doc, Doc], Verdict]
@@ -271,7 +272,7 @@ def assign(
         if skip:
             go = templated[rows] < cfg.template_stop
             better, rows = better[go], rows[go]
-        for i, found in inp.verify_rows(better, rows):
+        for i, found in inp.verify_rows(better, rows, "more pairs" if skip else "pairs"):
             o, row = int(better[i]), int(rows[i])
             if found is None:
                 templated[row] += 1

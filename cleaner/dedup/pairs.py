@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +31,14 @@ from cleaner.dedup.keys import Words
 from cleaner.dedup.verify import Doc, Verdict, verify
 
 I64 = npt.NDArray[np.int64]
+#: Called as ``progress(stage, done, total)``; commands draw it, the library never does.
+ProgressFn = Callable[[str, int, int], None]
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The default progress callback: says nothing."""
+
+
 # Below this many pairs a pool costs more (fork, pickling verdicts) than it saves.
 MIN_PARALLEL_PAIRS = 20_000
 # Pairs per task sent to a worker: big enough to amortise the round trip, small enough
@@ -145,30 +154,40 @@ def available_workers(requested: int) -> int:
 
 
 class PairVerifier:
-    """Verifies pairs of rows of one batch; `many` spreads a long list over workers."""
+    """Verifies pairs of rows of one batch; `telling` spreads a long list over workers."""
 
-    def __init__(self, store: DocStore, cfg: DedupConfig) -> None:
+    def __init__(
+        self, store: DocStore, cfg: DedupConfig, progress: ProgressFn = no_progress
+    ) -> None:
         self.cfg = cfg
         self.store = store
         self.one = _Cached(store, cfg)
+        self.progress = progress
 
-    def telling(self, a: I64, b: I64) -> list[tuple[int, Verdict | None]]:
+    def telling(self, a: I64, b: I64, stage: str = "pairs") -> list[tuple[int, Verdict | None]]:
         """For pairs (a[i], b[i]) in order of i: (i, verdict) of each duplicate and
         (i, None) of each pair the template guard stopped."""
         n = len(a)
         workers = min(available_workers(self.cfg.workers), -(-n // CHUNK))
         fork = "fork" in multiprocessing.get_all_start_methods()
+        spans = [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
+        out: list[tuple[int, Verdict | None]] = []
         global _WORKER
         _WORKER = (self.one, a, b)
         try:
             if workers <= 1 or n < MIN_PARALLEL_PAIRS or not fork:
-                return _run_range((0, n))
-            spans = [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
+                for span in spans:
+                    out.extend(_run_range(span))
+                    self.progress(stage, span[1], n)
+                return out
             with warnings.catch_warnings():
                 # Python 3.12+ warns about fork in a process with threads (polars'
                 # pool); workers never call into polars, see the module docstring.
                 warnings.simplefilter("ignore", DeprecationWarning)
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    return [hit for part in pool.imap(_run_range, spans) for hit in part]
+                    for span, part in zip(spans, pool.imap(_run_range, spans), strict=True):
+                        out.extend(part)
+                        self.progress(stage, span[1], n)
+            return out
         finally:
             _WORKER = None

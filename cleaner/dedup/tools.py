@@ -12,6 +12,7 @@ import xxhash
 from cleaner.config import DedupConfig
 from cleaner.dedup import BATCH_SCHEMA, deduplicate
 from cleaner.dedup.keys import exact_keys, fold_text, shingles, tokenize
+from cleaner.dedup.pairs import ProgressFn, no_progress
 from cleaner.dedup.verify import Doc, align, verify
 
 
@@ -46,7 +47,12 @@ def content_ids(bodies: pl.Series) -> pl.Series:
 
 
 def dedup_parquet(
-    source: Path, out_dir: Path, text_col: str, id_col: str, cfg: DedupConfig
+    source: Path,
+    out_dir: Path,
+    text_col: str,
+    id_col: str,
+    cfg: DedupConfig,
+    progress: ProgressFn = no_progress,
 ) -> DedupSummary:
     """Dedup a Parquet file and write `OUT/mapping.parquet`, one row per input row.
 
@@ -78,7 +84,7 @@ def dedup_parquet(
         ]
     )
     try:
-        mapping = deduplicate(batch, cfg).mapping
+        mapping = deduplicate(batch, cfg, progress=progress).mapping
     except ValueError as exc:
         raise UsageError(f"{exc}; use --id-col to name a unique id column") from exc
     out_dir.mkdir(parents=True, exist_ok=True)

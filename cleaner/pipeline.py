@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,19 +29,13 @@ from cleaner.faults import checkpoint
 from cleaner.ingest import ingest
 from cleaner.lock import run_lock
 from cleaner.normalise import normalise
+from cleaner.progress import Progress, quiet
 from cleaner.records import Counts, FailedCheck, FileOutcome, RawRecord, StageTiming, Story
 from cleaner.split import split
 from cleaner.validate import CheckSummary, ValidationResult, validate
 from cleaner.write import Published, RunOutput, Staging, new_run_id, publish_run
 
 T = TypeVar("T")
-
-#: Called as ``progress(stage, done, total)``; the CLI draws it with rich.
-Progress = Callable[[str, int, int], None]
-
-
-def _quiet(stage: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass
@@ -168,7 +162,7 @@ class _Reader:
 
 
 def prepare(
-    raw_dir: Path, cfg: Config, progress: Progress = _quiet, skip: Collection[str] = ()
+    raw_dir: Path, cfg: Config, progress: Progress = quiet, skip: Collection[str] = ()
 ) -> Prepared:
     """Run ingest, split, normalise and extract over every file under ``raw_dir``.
 
@@ -193,7 +187,7 @@ def run(
     raw_dir: Path,
     out_dir: Path,
     cfg: Config,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     full: bool = False,
 ) -> RunSummary:
     """The nightly job: only new or changed files; every story ends in exactly one table.

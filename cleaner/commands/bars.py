@@ -6,7 +6,7 @@ draws anything itself; a command turns those calls into one rich bar per stage.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -19,11 +19,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-Tick = Callable[[str, int, int], None]
+from cleaner import progress
 
 
 @contextmanager
-def progress_bars(console: Console) -> Iterator[Tick]:
+def progress_bars(console: Console) -> Iterator[progress.Progress]:
     """A `progress(stage, done, total)` callback drawing a transient bar per stage.
 
     Off a terminal (cron, CI, a pipe) it draws nothing at all.

@@ -31,9 +31,10 @@ from cleaner.dedup.lsh import (
     cross_pairs,
     derive_params,
 )
-from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier, ProgressFn, no_progress
+from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
 from cleaner.dedup.result import DedupParams, DedupResult
 from cleaner.dedup.verify import Doc, Verdict, verify
+from cleaner.progress import Progress, quiet
 
 __all__ = [
     "BATCH_SCHEMA",
@@ -97,7 +98,7 @@ def _prepare(batch: pl.DataFrame) -> pl.DataFrame:
 
 
 def _sign(
-    bodies: pl.Series, cfg: DedupConfig, p: DedupParams, progress: ProgressFn = no_progress
+    bodies: pl.Series, cfg: DedupConfig, p: DedupParams, progress: Progress = quiet
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
     """Exact keys, band keys (uint32), token counts and the folded words of every body.
 
@@ -183,7 +184,7 @@ def deduplicate(
     batch: pl.DataFrame,
     cfg: DedupConfig,
     index: DedupIndex | None = None,
-    progress: ProgressFn = no_progress,
+    progress: Progress = quiet,
 ) -> DedupResult:
     """Map every story of a batch to its cluster, its canonical copy and the reason.
 

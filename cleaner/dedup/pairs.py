@@ -18,7 +18,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,14 +28,9 @@ import polars as pl
 from cleaner.config import DedupConfig
 from cleaner.dedup.keys import Words
 from cleaner.dedup.verify import Doc, Verdict, verify
+from cleaner.progress import Progress, quiet
 
 I64 = npt.NDArray[np.int64]
-#: Called as ``progress(stage, done, total)``; commands draw it, the library never does.
-ProgressFn = Callable[[str, int, int], None]
-
-
-def no_progress(stage: str, done: int, total: int) -> None:
-    """The default progress callback: says nothing."""
 
 
 # Below this many pairs a pool costs more (fork, pickling verdicts) than it saves.
@@ -156,9 +150,7 @@ def available_workers(requested: int) -> int:
 class PairVerifier:
     """Verifies pairs of rows of one batch; `telling` spreads a long list over workers."""
 
-    def __init__(
-        self, store: DocStore, cfg: DedupConfig, progress: ProgressFn = no_progress
-    ) -> None:
+    def __init__(self, store: DocStore, cfg: DedupConfig, progress: Progress = quiet) -> None:
         self.cfg = cfg
         self.store = store
         self.one = _Cached(store, cfg)

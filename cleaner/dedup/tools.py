@@ -12,8 +12,8 @@ import xxhash
 from cleaner.config import DedupConfig
 from cleaner.dedup import BATCH_SCHEMA, deduplicate
 from cleaner.dedup.keys import exact_keys, fold_text, shingles, tokenize
-from cleaner.dedup.pairs import ProgressFn, no_progress
 from cleaner.dedup.verify import Doc, align, verify
+from cleaner.progress import Progress, quiet
 
 
 class UsageError(ValueError):
@@ -52,7 +52,7 @@ def dedup_parquet(
     text_col: str,
     id_col: str,
     cfg: DedupConfig,
-    progress: ProgressFn = no_progress,
+    progress: Progress = quiet,
 ) -> DedupSummary:
     """Dedup a Parquet file and write `OUT/mapping.parquet`, one row per input row.
 

@@ -23,7 +23,7 @@ from cleaner.dedup.cluster import (
     keep_order_frame,
 )
 from cleaner.dedup.index import DedupIndex, IndexMismatchError
-from cleaner.dedup.keys import KEY_VERSION, Words, exact_keys, tokenize
+from cleaner.dedup.keys import KEY_VERSION, LOW32, Words, exact_keys, tokenize
 from cleaner.dedup.lsh import (
     LshParams,
     batch_band_keys,
@@ -56,7 +56,6 @@ BATCH_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "published": pl.Date,
     "updated": pl.Date,
 }
-_MASK32 = np.uint64(0xFFFFFFFF)
 # Signing threads: the target box has 2 cores; keys do not depend on the count.
 _SIGN_THREADS = 2
 
@@ -118,7 +117,7 @@ def _sign(
         with lock:
             done[0] += len(tb.lengths)
             progress("sign", done[0], len(bodies))
-        return exact_keys(tb), (keys & _MASK32).astype(np.uint32), tb.lengths, tb.words
+        return exact_keys(tb), (keys & LOW32).astype(np.uint32), tb.lengths, tb.words
 
     with ThreadPoolExecutor(_SIGN_THREADS) as pool:
         parts = list(pool.map(one, range(0, max(len(bodies), 1), cfg.batch_size)))
@@ -128,12 +127,10 @@ def _sign(
     return exact, np.concatenate([part[1] for part in parts]), n_tok, words
 
 
-def _adjacency(pairs: pl.DataFrame, both: bool) -> dict[int, list[tuple[int, int]]]:
+def _adjacency(pairs: pl.DataFrame) -> dict[int, list[tuple[int, int]]]:
     out: dict[int, list[tuple[int, int]]] = {}
     for a, b, h in pairs.iter_rows():
         out.setdefault(a, []).append((h, b))
-        if both:
-            out.setdefault(b, []).append((h, a))
     return out
 
 
@@ -154,7 +151,7 @@ def _history(
         per_row=2 * cfg.max_candidates,
     )
     pairs = pairs.filter(~pl.col("right").is_in(np.flatnonzero(own).tolist()))
-    adj = _adjacency(pairs, both=False)
+    adj = _adjacency(pairs)
     rows = sorted({r for lst in adj.values() for _, r in lst})
     bodies = index.bodies(rows)
     # The same words tonight's stories are verified on, so a copy gets the same verdict
@@ -162,7 +159,7 @@ def _history(
     texts = pl.Series([bodies.get(r, "") for r in rows], dtype=pl.Utf8)
     words = tokenize(texts, words=True).words
     assert words is not None
-    pos = {r: i for i, r in enumerate(rows)}
+    store, pos = DocStore(words), {r: i for i, r in enumerate(rows)}
     hist_exact: dict[int, int] = {}
     for r, (key, mine) in enumerate(zip(meta["exact_key"].to_list(), own, strict=True)):
         if not mine:
@@ -176,7 +173,7 @@ def _history(
         cluster_ids=meta["cluster_id"].to_list(),
         exact=hist_exact,
         pairs=adj,
-        doc=lambda r: Doc.from_folded(words.text(pos[r])),
+        doc=lambda r: store.doc(pos[r]),
     )
 
 

@@ -24,7 +24,8 @@ import numpy.typing as npt
 import polars as pl
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.pairs import I64, Candidates
+from cleaner.dedup.keys import I64
+from cleaner.dedup.pairs import Candidates
 from cleaner.dedup.verify import Doc, Kind, Verdict
 
 KEEP_RULES = ("complete", "longest", "earliest", "source_priority", "doc_id")
@@ -264,15 +265,17 @@ def assign(
     # is a templated story: its weaker candidates are more of the same, not checked.
     edges: dict[int, dict[int, Verdict]] = {}
     templated = np.zeros(n, np.int64)
-    rounds = [(0, min(cfg.template_stop, max_checks)), (cfg.template_stop, max_checks)]
-    for skip, upto in rounds:
-        if upto <= skip:
+    stop = cfg.template_stop
+    all_better, all_rows, nth = inp.pairs.ranked(rank, is_open, max_checks)
+    for first_round in (True, False):
+        if first_round:
+            go = nth < stop
+        else:  # template_stop 0: no first round, nothing stopped
+            go = (nth >= stop) & ~((stop > 0) & (templated[all_rows] >= stop))
+        better, rows = all_better[go], all_rows[go]
+        if len(rows) == 0:
             continue
-        better, rows = inp.pairs.top(rank, is_open, upto, skip)
-        if skip:
-            go = templated[rows] < cfg.template_stop
-            better, rows = better[go], rows[go]
-        for i, found in inp.verify_rows(better, rows, "more pairs" if skip else "pairs"):
+        for i, found in inp.verify_rows(better, rows, "pairs" if first_round else "more pairs"):
             o, row = int(better[i]), int(rows[i])
             if found is None:
                 templated[row] += 1

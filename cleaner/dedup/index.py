@@ -25,7 +25,7 @@ import numpy.typing as npt
 import polars as pl
 import xxhash
 
-from cleaner.dedup.keys import U64
+from cleaner.dedup.keys import LOW32, U64
 from cleaner.dedup.result import DedupParams, DedupResult
 
 META_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
@@ -137,7 +137,7 @@ class DedupIndex:
         new_meta = meta.filter(pl.Series(keep)).with_columns(part=pl.lit(None, pl.Utf8))
         new_keys = keys[keep]
         if new_keys.dtype != np.uint32:  # 64-bit keys: the index keeps their low 32 bits
-            new_keys = (new_keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+            new_keys = (new_keys & LOW32).astype(np.uint32)
         old_keys = self.keys if self.size else np.zeros((0, new_keys.shape[1]), np.uint32)
         ids = new_meta.select("doc_id")
         new_texts = ids.join(bodies.select("doc_id", "body"), on="doc_id", how="left")

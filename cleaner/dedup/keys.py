@@ -20,6 +20,7 @@ U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
 _NO_BYTES = np.zeros(0, np.uint8)
 I64 = npt.NDArray[np.int64]
+LOW32 = np.uint64(0xFFFFFFFF)  # low half of a 64-bit key: what the index stores
 
 # Odd 64-bit multipliers (from splitmix64 / golden ratio); fixed so keys are stable forever.
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -159,7 +160,7 @@ def _fold_fast(texts: pl.Series) -> pl.Series:
 class Words:
     """Folded words with their case kept, as one space-separated text per row.
 
-    What verification reads (see `verify.Doc.from_folded`): one UTF-8 buffer with row
+    What verification reads (see `verify.Doc`): one UTF-8 buffer with row
     offsets, no Python object per story, cut from the tokenizer's own output so the
     words are exactly the tokens the keys were made of.
     """

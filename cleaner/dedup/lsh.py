@@ -20,6 +20,7 @@ import polars as pl
 from cleaner.dedup.keys import (
     _POS_MULT,
     I64,
+    LOW32,
     U64,
     Shingles,
     TokenBatch,
@@ -85,7 +86,7 @@ def _area(y: npt.NDArray[np.float64], x: npt.NDArray[np.float64]) -> float:
 def signatures(sh: Shingles, n_docs: int, num_perm: int) -> U64:
     """MinHash signatures, one row per text; a text without shingles gets an all-max row.
 
-    >>> from cleaner.dedup.keys import shingles, tokenize
+    >>> from cleaner.dedup.keys import LOW32, shingles, tokenize
     >>> sig = signatures(shingles(tokenize(pl.Series(["a b c d e", "a b c d e", ""])), 3), 3, 8)
     >>> sig.shape, bool((sig[0] == sig[1]).all()), bool((sig[2] == np.iinfo(np.uint64).max).all())
     ((3, 8), True, True)
@@ -179,7 +180,6 @@ def batch_band_keys(
     return np.concatenate([full, band_keys(signatures(head, n, num_perm), params, view=1)], axis=1)
 
 
-_LOW32 = np.uint64(0xFFFFFFFF)
 # Worker threads of the pair search: the box has 2 cores; results do not depend on it.
 _THREADS = 2
 _EMPTY_PAIRS: dict[str, type[pl.DataType]] = {"left": pl.Int64, "right": pl.Int64, "hits": pl.Int64}
@@ -196,7 +196,7 @@ def _sorted_entries(keys: npt.NDArray[np.unsignedinteger], order: npt.NDArray[np
     filled = 0
     step = max(1, 1_000_000 // max(b, 1))
     for start in range(0, n, step):
-        k = keys[start : start + step].astype(np.uint64) & _LOW32
+        k = keys[start : start + step].astype(np.uint64) & LOW32
         comp = (k << np.uint64(32)) | order[start : start + step, None].astype(np.uint64)
         comp = comp[k != 0]
         out[filled : filled + len(comp)] = comp
@@ -306,7 +306,7 @@ def candidate_pairs(
     # Per entry (int32: entries < 2**31): its rank (ascending inside a bucket), its
     # bucket's start, its partners: the better-ranked members before it, or only the
     # bucket's top ones in a big bucket.
-    r = (entries & _LOW32).astype(np.int32)
+    r = (entries & LOW32).astype(np.int32)
     del entries
     start = np.repeat((np.cumsum(size) - size).astype(np.int32), size)
     count = np.arange(len(r), dtype=np.int32) - start
@@ -367,14 +367,14 @@ def cross_pairs(
     count = np.searchsorted(hist_key, mine_key, side="right") - lo
     if max_bucket is not None:
         count = np.where(count > max_bucket, np.minimum(count, bucket_top), count)
-    rows = (mine & _LOW32).astype(np.int64)
+    rows = (mine & LOW32).astype(np.int64)
     del mine, mine_key
     has = np.flatnonzero(count > 0)
 
     def block(g: int, idx: I64) -> tuple[I64, I64, I64]:
         sel = has[idx]
         c = count[sel]
-        recency = (hist[expand(lo[sel], c)] & _LOW32).astype(np.int64)  # m - 1 - row
+        recency = (hist[expand(lo[sel], c)] & LOW32).astype(np.int64)  # m - 1 - row
         return _best(np.repeat(rows[sel], c), recency, per_row, g * chunk, chunk)
 
     groups = _chunks(rows[has] // chunk, -(-n // chunk))

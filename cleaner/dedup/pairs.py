@@ -26,12 +26,9 @@ import numpy.typing as npt
 import polars as pl
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.keys import Words
+from cleaner.dedup.keys import I64, Words
 from cleaner.dedup.verify import Doc, Verdict, verify
 from cleaner.progress import Progress, quiet
-
-I64 = npt.NDArray[np.int64]
-
 
 # Below this many pairs a pool costs more (fork, pickling verdicts) than it saves.
 MIN_PARALLEL_PAIRS = 20_000
@@ -55,7 +52,7 @@ class DocStore:
 
     def doc(self, row: int) -> Doc:
         """The row's folded words (case kept) as a Doc: a split, no regex."""
-        return Doc.from_folded(self.words.text(row))
+        return Doc(self.words.text(row))
 
 
 class _Cached:
@@ -95,9 +92,9 @@ class Candidates:
     """Candidate pairs of a batch as flat arrays: `right` ranks before `left`, with hits.
 
     >>> c = Candidates(np.array([2, 2, 2]), np.array([0, 1, 3]), np.array([1, 5, 2]))
-    >>> a, b = c.top(np.array([0, 1, 3, 2]), np.ones(4, bool), max_checks=2)
-    >>> a.tolist(), b.tolist()
-    ([1, 3], [2, 2])
+    >>> a, b, nth = c.ranked(np.array([0, 1, 3, 2]), np.ones(4, bool), max_checks=2)
+    >>> a.tolist(), b.tolist(), nth.tolist()
+    ([1, 3], [2, 2], [0, 1])
     """
 
     left: I64
@@ -113,10 +110,10 @@ class Candidates:
             df["hits"].to_numpy().astype(np.int64),
         )
 
-    def top(
-        self, rank: I64, keep: npt.NDArray[np.bool_], max_checks: int, skip: int = 0
-    ) -> tuple[I64, I64]:
-        """(partner, row) pairs to verify: per row its best partners `skip`..`max_checks`.
+    def ranked(
+        self, rank: I64, keep: npt.NDArray[np.bool_], max_checks: int
+    ) -> tuple[I64, I64, I64]:
+        """(partner, row, nth) to verify: per row its `max_checks` best partners, nth 0 best.
 
         Only pairs of two `keep` rows count; best = most shared bands, then best rank.
         Sorted by row, then best first: a deterministic order whatever the input order.
@@ -126,11 +123,11 @@ class Candidates:
         order = np.lexsort((rank[right], -hits, left))
         left, right = left[order], right[order]
         if len(left) == 0:
-            return right, left
+            return right, left, left
         first = np.r_[0, np.flatnonzero(np.diff(left)) + 1]
         nth = np.arange(len(left)) - np.repeat(first, np.diff(np.r_[first, len(left)]))
-        take = (nth >= skip) & (nth < max_checks)
-        return right[take], left[take]
+        take = nth < max_checks
+        return right[take], left[take], nth[take]
 
 
 def available_workers(requested: int) -> int:
@@ -152,7 +149,6 @@ class PairVerifier:
 
     def __init__(self, store: DocStore, cfg: DedupConfig, progress: Progress = quiet) -> None:
         self.cfg = cfg
-        self.store = store
         self.one = _Cached(store, cfg)
         self.progress = progress
 

@@ -241,8 +241,8 @@ class Doc:
 
     Verification works on words folded like the match keys (number formats, quotes,
     punctuation) but with their case kept, because the template guard tells names by
-    their capital. `from_folded` takes that text as the tokenizer already produced it;
-    `of` folds a raw text first (the slow path, for single pairs). Each view is built on
+    their capital. `Doc(folded)` takes that text as the tokenizer already produced it;
+    `Doc.of` folds a raw text first (the slow path, for single pairs). Each view is built on
     first use: most candidate pairs are rejected on the lower-cased words alone.
 
     >>> d = Doc.of("Acme\u2019s revenue: $1,300 (5%) in Lyon, via X.")
@@ -253,12 +253,7 @@ class Doc:
     """
 
     def __init__(self, folded: str) -> None:
-        self.folded = folded
-
-    @staticmethod
-    def from_folded(folded: str) -> Doc:
-        """From words already folded with their case kept, separated by single spaces."""
-        return Doc(folded)
+        self.folded = folded  # words folded with their case kept, separated by spaces
 
     @staticmethod
     def of(text: str) -> Doc:

@@ -8,12 +8,11 @@ empty: an older manifest still renders.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from cleaner.errors import InputError
+from cleaner.errors import InputError, read_json_object
 from cleaner.records import Counts, StageTiming
 
 
@@ -82,13 +81,7 @@ class RunRecord:
 
 def read_run(path: Path) -> RunRecord:
     """Read one manifest; an unreadable one is an InputError naming the file."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read run manifest {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"run manifest {path} is not a JSON object")
-    return parse_run(data, path)
+    return parse_run(read_json_object(path, "run manifest", InputError), path)
 
 
 def parse_run(data: dict[str, Any], path: Path) -> RunRecord:

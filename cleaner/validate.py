@@ -17,7 +17,6 @@ to the rows it failed through the result's ``unexpected_index_list``.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import uuid
@@ -33,7 +32,7 @@ from typing import Any, Literal
 import polars as pl
 
 from cleaner.config import ValidateConfig
-from cleaner.errors import ConfigError
+from cleaner.errors import ConfigError, read_json_object
 from cleaner.records import FailedCheck
 from cleaner.schema import CHECK, check_rows
 
@@ -233,12 +232,7 @@ def load_suites(cfg: ValidateConfig) -> tuple[Suite, ...]:
 
 def load_suite(path: Path) -> Suite:
     """Read one suite file; any mistake in it is a ConfigError naming the file."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"cannot read suite {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"suite {path}: expected a JSON object")
+    data = read_json_object(path, "suite", ConfigError)
     items = data.get("expectations", [])
     if not isinstance(items, list):
         raise ConfigError(f"suite {path}: 'expectations' must be a list")

@@ -1,20 +1,23 @@
 """Verification of many candidate pairs at once, on every core.
 
-Verification is the stage's cost: a few candidate pairs per story, each aligned on its
-tokens and checked by the template guard in Python. Pairs are independent and the
+Verification is the stage's cost: a few candidate pairs per story. Each is screened by
+compiled code (`screen`), which rejects most of them in microseconds; the rest are
+aligned with rapidfuzz and checked by the template guard in Python. Pairs are independent and the
 verdict of a pair depends on its two texts only, so they are verified in worker
 processes and the verdicts come back in input order: the result is the same whatever
 the number of workers.
 
 Workers are forked, so they read the batch's folded words from the parent's memory
 without a copy. The words are one UTF-8 buffer with row offsets (`keys.Words`), never
-millions of Python strings, and workers touch only numpy, rapidfuzz and the standard
-library (never polars, whose threads do not survive a fork). Where fork is unavailable
-(Windows, macOS) pairs are verified in process, with the same verdicts.
+millions of Python strings, and workers touch only numpy, numba's compiled screen,
+rapidfuzz and the standard library (never polars, whose threads do not survive a
+fork). Where fork is unavailable (Windows, macOS) pairs are verified in process, with
+the same verdicts.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import warnings
@@ -27,7 +30,8 @@ import polars as pl
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.keys import I64, Words
-from cleaner.dedup.verify import Doc, Verdict, verify
+from cleaner.dedup.screen import GUARD, REJECT, screen_params, screen_rows, screen_texts
+from cleaner.dedup.verify import Doc, Verdict, check, verify
 from cleaner.progress import Progress, quiet
 
 # Below this many pairs a pool costs more (fork, pickling verdicts) than it saves.
@@ -60,10 +64,16 @@ class _Cached:
 
     def __init__(self, store: DocStore, cfg: DedupConfig) -> None:
         self.cfg = cfg
+        self.words = store.words
+        self.screen = screen_params(cfg)
         self.doc = lru_cache(maxsize=8192)(store.doc)
 
     def __call__(self, a: int, b: int) -> Verdict:
         return verify(self.doc(a), self.doc(b), self.cfg)
+
+    def check(self, a: int, b: int) -> Verdict:
+        """The rapidfuzz check alone, for a pair the screen passed."""
+        return check(self.doc(a), self.doc(b), self.cfg)
 
 
 _WORKER: tuple[_Cached, I64, I64] | None = None  # set in the parent just before the fork
@@ -74,12 +84,20 @@ def _run_range(span: tuple[int, int]) -> list[tuple[int, Verdict | None]]:
 
     (i, verdict) for a duplicate, (i, None) for a pair the template guard stopped (the
     caller only counts those); other rejections are dropped here, never pickled back.
+    The compiled screen sees every pair first; rapidfuzz checks the ones it passes, so
+    a duplicate has passed both, as in `verify`.
     """
     assert _WORKER is not None, "worker started without its pairs"
     one, a, b = _WORKER
+    lo, hi = span
+    codes = screen_rows(one.words.data, one.words.offsets, a[lo:hi], b[lo:hi], one.screen).codes
     out: list[tuple[int, Verdict | None]] = []
-    for i in range(*span):
-        v = one(int(a[i]), int(b[i]))
+    for k in np.flatnonzero(codes != REJECT).tolist():
+        i = lo + k
+        if codes[k] == GUARD:
+            out.append((i, None))
+            continue
+        v = one.check(int(a[i]), int(b[i]))
         if v.duplicate:
             out.append((i, v))
         elif v.template_changes:
@@ -151,6 +169,7 @@ class PairVerifier:
         self.cfg = cfg
         self.one = _Cached(store, cfg)
         self.progress = progress
+        screen_texts("", "", self.one.screen)  # compiled (or loaded) here, before any fork
 
     def telling(self, a: I64, b: I64, stage: str = "pairs") -> list[tuple[int, Verdict | None]]:
         """For pairs (a[i], b[i]) in order of i: (i, verdict) of each duplicate and
@@ -162,6 +181,12 @@ class PairVerifier:
         out: list[tuple[int, Verdict | None]] = []
         global _WORKER
         _WORKER = (self.one, a, b)
+        # Verification allocates millions of short-lived lists and strings, none in a
+        # cycle; the cyclic collector would walk the whole heap (a DocInfo per story in
+        # the parent, inherited by forked workers) again and again. Workers are forked
+        # with it off; reference counting still frees everything.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             if workers <= 1 or n < MIN_PARALLEL_PAIRS or not fork:
                 for span in spans:
@@ -179,3 +204,5 @@ class PairVerifier:
             return out
         finally:
             _WORKER = None
+            if collecting:
+                gc.enable()

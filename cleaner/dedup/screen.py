@@ -1,0 +1,652 @@
+"""A compiled screen in front of rapidfuzz verification: rejects most pairs in microseconds.
+
+Most candidate pairs are not duplicates: different stories that share some sentences,
+or the same template filled with other numbers and names. Deciding that in Python costs
+40-300 us a pair (`verify`), most of it in the template guard's loops. The screen runs
+the same tests, compiled with numba, on the folded words as they lie in the batch's
+buffer (`keys.Words`), with no Python object per word:
+
+- the exact alignment is the longest common subsequence, recovered like rapidfuzz's
+  `LCSseq.opcodes` (bit-parallel, common prefix and suffix first), so its shared runs are
+  rapidfuzz's;
+- the fuzzy alignment and the template guard follow `verify`, except that the guard
+  reads substitutions off the gaps between those runs instead of a second, Levenshtein
+  alignment.
+
+The screen only ever rejects. A pair it passes is verified by `verify` with rapidfuzz,
+whose verdict is final, so every pair that counts as a duplicate was verified with
+rapidfuzz on the real words. Texts with characters the screen does not case-fold (any
+letter outside Latin-1, symbols) are passed on unscreened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from cleaner.config import DedupConfig
+
+# Capitalised words that are not names: sentence starts and headline words.
+_NOT_NAME_WORDS = """
+    a an the this that these those it its he she they we i you his her their our my
+    in on at of for from by with to as and or but if when while after before since
+    said says there here what who which where why how not no yes one two three new
+    mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday
+"""
+NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+
+REJECT, GUARD, PASS = 0, 1, 2  # screen codes: different stories, template guard, verify it
+
+_NUMBER, _NAME, _FACT = 1, 2, 4
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_ONE = np.uint64(1)
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+@njit(cache=True, nogil=True)
+def _lower_byte(buf, i, lead):  # pragma: no cover - compiled
+    """Byte i lower-cased: ASCII capitals, and Latin-1 capitals (second byte after 0xC3)."""
+    c = buf[i]
+    if 65 <= c <= 90:
+        return c + 32
+    if lead and 0x80 <= c <= 0x9E and c != 0x97:
+        return c + 32
+    return c
+
+
+def word_hash(word: str) -> int:
+    """The screen's hash of a lower-cased word: FNV-1a over its UTF-8 bytes.
+
+    >>> word_hash("the") == word_hash("the"), word_hash("the") == word_hash("a")
+    (True, False)
+    """
+    h = 0xCBF29CE484222325
+    for byte in word.encode("utf-8"):
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+@njit(cache=True, nogil=True)
+def _is_upper_at(buf, i, e):  # pragma: no cover - compiled
+    c = buf[i]
+    if 65 <= c <= 90:
+        return True
+    return c == 0xC3 and i + 1 < e and 0x80 <= buf[i + 1] <= 0x9E and buf[i + 1] != 0x97
+
+
+@njit(cache=True, nogil=True)
+def _parse(buf, s, e, not_names):  # pragma: no cover
+    """Words of one row as byte spans, with lower-case hashes and flags, in one pass.
+
+    ok is False when a character is outside what the screen case-folds (ASCII and
+    Latin-1 letters and digits): such rows are passed on unscreened.
+    """
+    ntok = 0
+    prev_space = True
+    for i in range(s, e):
+        if buf[i] == 32:
+            prev_space = True
+        elif prev_space:
+            ntok += 1
+            prev_space = False
+    start = np.empty(ntok, np.int64)
+    size = np.empty(ntok, np.int64)
+    h = np.empty(ntok, np.uint64)
+    flags = np.zeros(ntok, np.uint8)
+    ok = True
+    t = -1
+    i = s
+    while i < e:
+        if buf[i] == 32:
+            i += 1
+            continue
+        t += 1
+        start[t] = i
+        first_upper = _is_upper_at(buf, i, e)
+        first_digit = 48 <= buf[i] <= 57
+        hv = _FNV_OFFSET
+        digits = True
+        chars = 0
+        lead = False
+        while i < e and buf[i] != 32:
+            c = buf[i]
+            if c >= 0x80:
+                if c == 0xC3:
+                    lead = True
+                elif lead and 0x80 <= c <= 0xBF:
+                    pass
+                else:
+                    ok = False
+            if c < 0x80 or c >= 0xC0:
+                chars += 1
+            if not (48 <= c <= 57):
+                digits = False
+            hv = (hv ^ np.uint64(_lower_byte(buf, i, lead and c != 0xC3))) * _FNV_PRIME
+            if c != 0xC3:
+                lead = False
+            i += 1
+        size[t] = i - start[t]
+        h[t] = hv
+        f = 0
+        if digits:
+            f |= _NUMBER
+        if first_digit or (first_upper and chars >= 2):
+            f |= _FACT
+        if first_upper and chars >= 2:
+            j = np.searchsorted(not_names, hv)
+            if j >= len(not_names) or not_names[j] != hv:
+                f |= _NAME
+        flags[t] = f
+    return start, size, h, flags, ok
+
+
+@njit(cache=True, nogil=True)
+def _chars(buf, s, n, lower):  # pragma: no cover - compiled
+    """Code points of a Latin-1 word's UTF-8 bytes buf[s:s+n], lower-cased if asked."""
+    out = np.empty(n, np.int32)
+    k = 0
+    i = s
+    while i < s + n:
+        c = np.int32(buf[i])
+        if c == 0xC3:
+            c = 0xC0 + (buf[i + 1] & 0x3F)
+            i += 2
+        else:
+            i += 1
+        if lower and ((65 <= c <= 90) or (0xC0 <= c <= 0xDE and c != 0xD7)):
+            c += 32
+        out[k] = c
+        k += 1
+    return out[:k]
+
+
+@njit(cache=True, nogil=True)
+def _lcs_blocks(ha, hb):  # pragma: no cover - compiled
+    """Equal blocks (start a, start b, length) of rapidfuzz's LCS alignment of ha and hb."""
+    n, m = len(ha), len(hb)
+    p = 0
+    while p < n and p < m and ha[p] == hb[p]:
+        p += 1
+    s = 0
+    while s < n - p and s < m - p and ha[n - 1 - s] == hb[m - 1 - s]:
+        s += 1
+    na, nb = n - p - s, m - p - s
+    mi = np.empty(min(n, m), np.int64)
+    mj = np.empty(min(n, m), np.int64)
+    k = 0
+    for t in range(p):
+        mi[k] = t
+        mj[k] = t
+        k += 1
+    if na > 0 and nb > 0:
+        a = ha[p : p + na]
+        b = hb[p : p + nb]
+        words = (na + 63) // 64
+        # Pattern bits of each distinct word of a, found through a small open-addressing
+        # table (the words are hashes already: their low bits are the slot).
+        size = 1
+        while size < 2 * na:
+            size *= 2
+        mask = np.uint64(size - 1)
+        slot_key = np.empty(size, np.uint64)
+        slot_row = np.full(size, -1, np.int64)
+        pm = np.zeros((na, words), np.uint64)
+        nu = 0
+        for pos in range(na):
+            q = np.int64(a[pos] & mask)
+            while slot_row[q] >= 0 and slot_key[q] != a[pos]:
+                q = (q + 1) & (size - 1)
+            if slot_row[q] < 0:
+                slot_key[q] = a[pos]
+                slot_row[q] = nu
+                nu += 1
+            pm[slot_row[q], pos >> 6] |= _ONE << np.uint64(pos & 63)
+        rows = np.empty((nb, words), np.uint64)
+        cur = np.full(words, _ALL, np.uint64)
+        for j in range(nb):
+            q = np.int64(b[j] & mask)
+            while slot_row[q] >= 0 and slot_key[q] != b[j]:
+                q = (q + 1) & (size - 1)
+            g = slot_row[q]
+            if g >= 0:
+                carry = np.uint64(0)
+                for w in range(words):
+                    sw = cur[w]
+                    u = sw & pm[g, w]
+                    t1 = sw + carry
+                    c1 = t1 < sw
+                    x = t1 + u
+                    c2 = x < t1
+                    carry = np.uint64(1) if (c1 or c2) else np.uint64(0)
+                    cur[w] = x | (sw - u)
+            rows[j, :] = cur
+        col, row = na, nb
+        rk = 0
+        ri = np.empty(min(na, nb), np.int64)
+        rj = np.empty(min(na, nb), np.int64)
+        while row > 0 and col > 0:
+            if (rows[row - 1, (col - 1) >> 6] >> np.uint64((col - 1) & 63)) & _ONE:
+                col -= 1
+            else:
+                row -= 1
+                if row > 0 and not (
+                    (rows[row - 1, (col - 1) >> 6] >> np.uint64((col - 1) & 63)) & _ONE
+                ):
+                    pass
+                else:
+                    col -= 1
+                    ri[rk] = col + p
+                    rj[rk] = row + p
+                    rk += 1
+        for t in range(rk - 1, -1, -1):
+            mi[k] = ri[t]
+            mj[k] = rj[t]
+            k += 1
+    for t in range(s):
+        mi[k] = n - s + t
+        mj[k] = m - s + t
+        k += 1
+    blocks = np.empty((k, 3), np.int64)
+    nbk = 0
+    for t in range(k):
+        if nbk > 0:
+            last = blocks[nbk - 1]
+            if last[0] + last[2] == mi[t] and last[1] + last[2] == mj[t]:
+                last[2] += 1
+                continue
+        blocks[nbk, 0] = mi[t]
+        blocks[nbk, 1] = mj[t]
+        blocks[nbk, 2] = 1
+        nbk += 1
+    return blocks[:nbk]
+
+
+@njit(cache=True, nogil=True)
+def _levenshtein(x, y):  # pragma: no cover - compiled
+    lx, ly = len(x), len(y)
+    prev = np.arange(ly + 1)
+    cur = np.empty(ly + 1, np.int64)
+    for i in range(1, lx + 1):
+        cur[0] = i
+        for j in range(1, ly + 1):
+            cost = 0 if x[i - 1] == y[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+        prev, cur = cur, prev
+    return prev[ly]
+
+
+@njit(cache=True, nogil=True)
+def _lcs_len(x, y):  # pragma: no cover - compiled
+    lx, ly = len(x), len(y)
+    prev = np.zeros(ly + 1, np.int64)
+    cur = np.zeros(ly + 1, np.int64)
+    for i in range(1, lx + 1):
+        for j in range(1, ly + 1):
+            if x[i - 1] == y[j - 1]:
+                cur[j] = prev[j - 1] + 1
+            else:
+                cur[j] = max(prev[j], cur[j - 1])
+        prev, cur = cur, prev
+    return prev[ly]
+
+
+@njit(cache=True, nogil=True)
+def _same_word(x, y):  # pragma: no cover - compiled
+    """`verify.same_word` on lower-cased code points."""
+    lx, ly = len(x), len(y)
+    if lx < 3 or ly < 3:
+        return False
+    dx = 0
+    for c in x:
+        if 48 <= c <= 57:
+            dx += 1
+    dy = 0
+    for c in y:
+        if 48 <= c <= 57:
+            dy += 1
+    if dx == lx or dy == ly:
+        return False
+    if dx > 0 and dy > 0:
+        if dx != dy:
+            return False
+        i = j = 0
+        for _ in range(dx):
+            while not (48 <= x[i] <= 57):
+                i += 1
+            while not (48 <= y[j] <= 57):
+                j += 1
+            if x[i] != y[j]:
+                return False
+            i += 1
+            j += 1
+    k = 1 if max(lx, ly) < 5 else 2
+    if abs(lx - ly) > k:
+        return False
+    return _levenshtein(x, y) <= k
+
+
+@dataclass(frozen=True)
+class ScreenParams:
+    """The thresholds of `DedupConfig` the screen reads, as flat arrays for numba."""
+
+    floats: npt.NDArray[np.float64]
+    ints: npt.NDArray[np.int64]
+    not_names: npt.NDArray[np.uint64]
+
+    @staticmethod
+    def of(cfg: DedupConfig) -> ScreenParams:
+        """The screen's parameters for a config."""
+        floats = np.array(
+            [
+                cfg.min_similarity,
+                cfg.min_containment,
+                cfg.fuzzy_floor,
+                cfg.min_length_ratio,
+                cfg.template_min_share,
+                cfg.template_single_change_share,
+                cfg.template_name_similarity,
+            ],
+            np.float64,
+        )
+        ints = np.array([cfg.min_run, cfg.min_contained_tokens, cfg.template_min_changes], np.int64)
+        names = np.unique(np.array([word_hash(w) for w in NOT_NAMES], np.uint64))
+        return ScreenParams(floats, ints, names)
+
+
+@lru_cache(maxsize=32)
+def screen_params(cfg: DedupConfig) -> ScreenParams:
+    """`ScreenParams.of`, computed once per config."""
+    return ScreenParams.of(cfg)
+
+
+@njit(cache=True, nogil=True)
+def _same_name(xc, yc, xl, yl, name_similarity):  # pragma: no cover
+    """`verify._same_name`: one edit (two in long names) apart, or ratio >= the setting."""
+    if _levenshtein(xl, yl) <= (1 if len(xc) < 8 else 2):
+        return True
+    total = len(xc) + len(yc)
+    return total > 0 and 2.0 * _lcs_len(xc, yc) / total >= name_similarity
+
+
+@njit(cache=True, nogil=True)
+def _facts(h, flags):  # pragma: no cover - compiled
+    out = np.empty(len(h), np.uint64)
+    k = 0
+    for t in range(len(h)):
+        if flags[t] & _FACT:
+            out[k] = h[t]
+            k += 1
+    return np.unique(out[:k]), k
+
+
+@njit(cache=True, nogil=True)
+def _subset(x, y):  # pragma: no cover - compiled
+    j = 0
+    for v in x:
+        while j < len(y) and y[j] < v:
+            j += 1
+        if j == len(y) or y[j] != v:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _fuzzy_matched(buf, blocks, A, B, min_run):  # pragma: no cover
+    """`verify.align_fuzzy`'s matched tokens, from the exact alignment's blocks."""
+    sta, sza, ha = A[0], A[1], A[2]
+    stb, szb, hb = B[0], B[1], B[2]
+    la, lb = len(ha), len(hb)
+    matched = 0
+    run = 0
+    ea = eb = 0
+    for g in range(len(blocks) + 1):
+        ga1 = la if g == len(blocks) else blocks[g, 0]
+        gb1 = lb if g == len(blocks) else blocks[g, 1]
+        if ga1 > ea or gb1 > eb:
+            if ga1 - ea != gb1 - eb:
+                if run >= min_run:
+                    matched += run
+                run = 0
+            else:
+                for i in range(ga1 - ea):
+                    x = _chars(buf, sta[ea + i], sza[ea + i], True)
+                    y = _chars(buf, stb[eb + i], szb[eb + i], True)
+                    if _same_word(x, y):
+                        run += 1
+                    else:
+                        if run >= min_run:
+                            matched += run
+                        run = 0
+        if g < len(blocks):
+            run += blocks[g, 2]
+            ea, eb = blocks[g, 0] + blocks[g, 2], blocks[g, 1] + blocks[g, 2]
+    if run >= min_run:
+        matched += run
+    return matched
+
+
+@njit(cache=True, nogil=True)
+def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
+    """`verify._changes` on the gaps between the alignment's blocks.
+
+    Returns (changes, whether a number changed, whether a name changed inside shared text).
+    """
+    sta, sza, ha, fa = A[0], A[1], A[2], A[3]
+    stb, szb, hb, fb = B[0], B[1], B[2], B[3]
+    la, lb = len(ha), len(hb)
+    nbk = len(blocks)
+    cap = la + lb + 1
+    pa = np.empty(cap, np.int64)
+    pb = np.empty(cap, np.int64)
+    inner = np.zeros(cap, np.bool_)
+    nf = 0
+    ea = eb = 0
+    for g in range(nbk + 1):
+        ga1 = la if g == nbk else blocks[g, 0]
+        gb1 = lb if g == nbk else blocks[g, 1]
+        ga0, gb0 = ea, eb
+        if g < nbk:
+            ea, eb = blocks[g, 0] + blocks[g, 2], blocks[g, 1] + blocks[g, 2]
+        if ga1 == ga0 or gb1 == gb0:
+            continue  # nothing, or only an insertion or a deletion: no substitution
+        if g > 0 and fa[ga0] & _NUMBER and fb[gb0] & _NUMBER:
+            # A number right after shared text that differs is a changed fact.
+            pa[nf], pb[nf], inner[nf] = ga0, gb0, False
+            nf += 1
+        if g == nbk:
+            continue  # not at the very end: a cut ending with cruft lines looks like a swap
+        nx, ny = ga1 - ga0, gb1 - gb0
+        first = nf
+        for i in range(min(nx, ny)):
+            x, y = ga0 + i, gb0 + i
+            hit = bool(fa[x] & _NUMBER) and bool(fb[y] & _NUMBER)
+            if not hit and fa[x] & _NAME and fb[y] & _NAME:
+                hit = not _same_name(
+                    _chars(buf, sta[x], sza[x], False),
+                    _chars(buf, stb[y], szb[y], False),
+                    _chars(buf, sta[x], sza[x], True),
+                    _chars(buf, stb[y], szb[y], True),
+                    name_similarity,
+                )
+            if hit:
+                pa[nf], pb[nf], inner[nf] = x, y, g > 0
+                nf += 1
+        pairs = nf - first
+        if nx > 3 or ny > 3:
+            filled = nx == ny and pairs > 0
+            if filled:
+                typos = 0
+                for i in range(nx):
+                    x, y = ga0 + i, gb0 + i
+                    if _same_word(
+                        _chars(buf, sta[x], sza[x], True), _chars(buf, stb[y], szb[y], True)
+                    ):
+                        typos += 1
+                filled = pairs + typos >= nx
+            if not filled:
+                nf = first
+    # Each position once; a pair also found the other way round is two swapped sentences.
+    n_changes = 0
+    numbers = False
+    inner_name = False
+    for e in range(nf):
+        dup = False
+        for f in range(e):
+            if pa[f] == pa[e] and pb[f] == pb[e]:
+                dup = True
+                inner[f] = inner[f] or inner[e]
+                break
+        if dup:
+            pa[e] = -1
+    for e in range(nf):
+        if pa[e] < 0:
+            continue
+        swapped = False
+        via_inner = False
+        for f in range(nf):
+            if pa[f] < 0:
+                continue
+            if ha[pa[f]] == hb[pb[e]] and hb[pb[f]] == ha[pa[e]]:
+                swapped = True
+            if inner[f] and ha[pa[f]] == ha[pa[e]] and hb[pb[f]] == hb[pb[e]]:
+                via_inner = True
+        if swapped:
+            continue
+        n_changes += 1
+        if fa[pa[e]] & _NUMBER:
+            numbers = True
+        elif via_inner:
+            inner_name = True
+    return n_changes, numbers, inner_name
+
+
+@njit(cache=True, nogil=True)
+def _screen_pair(buf, A, B, fl, it):  # pragma: no cover
+    """(code, similarity, containment) of one pair of parsed rows; see `verify`."""
+    ha, fa, hb, fb = A[2], A[3], B[2], B[3]
+    if not (A[4] and B[4]):
+        return PASS, -1.0, -1.0
+    min_sim, min_cont, floor, ratio = fl[0], fl[1], fl[2], fl[3]
+    min_run, min_ct = it[0], it[1]
+    la, lb = len(ha), len(hb)
+    short, long_ = min(la, lb), max(la, lb)
+    if 2 * short < min_sim * (short + long_) and (short < min_ct or short < ratio * long_):
+        return REJECT, 0.0, 0.0
+    if short == 0:
+        return REJECT, 0.0, 0.0
+    blocks = _lcs_blocks(ha, hb)
+    matched = 0
+    for g in range(len(blocks)):
+        if blocks[g, 2] >= min_run:
+            matched += blocks[g, 2]
+    long_enough = short >= min_ct and short >= ratio * long_
+    sim, cont = 2.0 * matched / (la + lb), matched / short
+    ok = sim >= min_sim or (cont >= min_cont and long_enough)
+    if not ok and max(sim, cont) >= floor:
+        fm = _fuzzy_matched(buf, blocks, A, B, min_run)
+        fsim, fcont = 2.0 * fm / (la + lb), fm / short
+        if fsim >= min_sim or (fcont >= min_cont and long_enough):
+            sim, cont, ok = fsim, fcont, True
+    if not ok:
+        return REJECT, sim, cont
+    facts_a, n_a = _facts(ha, fa)
+    facts_b, n_b = _facts(hb, fb)
+    if _subset(facts_a, facts_b) or _subset(facts_b, facts_a):
+        return PASS, sim, cont
+    contained = sim < min_sim
+    n_changes, numbers, inner_name = _guard(buf, blocks, A, B, fl[6])
+    share = n_changes / max(1, n_a if la <= lb else n_b)
+    many = n_changes >= it[2] and share >= fl[4]
+    one_big = n_changes >= 1 and (share >= fl[5] or (contained and (inner_name or numbers)))
+    return (GUARD if many or one_big else PASS), sim, cont
+
+
+@njit(cache=True, nogil=True)
+def _screen_many(buf, offs, a, b, fl, it, not_names, codes, sims, conts):  # pragma: no cover
+    if len(a) == 0:
+        return
+    # Pairs come sorted by row b: each row is parsed once for all its partners.
+    rb = b[0]
+    B = _parse(buf, offs[rb], offs[rb + 1], not_names)
+    for i in range(len(a)):
+        if b[i] != rb:
+            rb = b[i]
+            B = _parse(buf, offs[rb], offs[rb + 1], not_names)
+        A = _parse(buf, offs[a[i]], offs[a[i] + 1], not_names)
+        codes[i], sims[i], conts[i] = _screen_pair(buf, A, B, fl, it)
+
+
+@dataclass(frozen=True)
+class Screened:
+    """Screen results of many pairs: a code each, and the screen's scores."""
+
+    codes: npt.NDArray[np.int8]
+    similarity: npt.NDArray[np.float64]
+    containment: npt.NDArray[np.float64]
+
+
+def _frozen(x: npt.NDArray[Any], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A read-only, contiguous view (a copy only if needed): one compiled signature for
+    every caller, whether its buffer came from Arrow (read-only) or from numpy."""
+    view = np.ascontiguousarray(x, dtype=dtype).view()
+    view.flags.writeable = False
+    return view
+
+
+def screen_rows(
+    data: npt.NDArray[np.uint8],
+    offsets: npt.NDArray[np.int64],
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    params: ScreenParams,
+) -> Screened:
+    """Screen pairs (row a[i], row b[i]) of a words buffer (`keys.Words` layout)."""
+    n = len(a)
+    codes = np.empty(n, np.int8)
+    sims = np.empty(n, np.float64)
+    conts = np.empty(n, np.float64)
+    _screen_many(
+        _frozen(data, np.uint8),
+        _frozen(offsets, np.int64),
+        _frozen(a, np.int64),
+        _frozen(b, np.int64),
+        params.floats,
+        params.ints,
+        params.not_names,
+        codes,
+        sims,
+        conts,
+    )
+    return Screened(codes, sims, conts)
+
+
+def screen_texts(a: str, b: str, params: ScreenParams) -> tuple[int, float, float]:
+    """Screen one pair of folded texts (words separated by spaces): (code, sim, cont).
+
+    >>> p = ScreenParams.of(DedupConfig())
+    >>> screen_texts("the mayor opened a bridge on friday", "trains ran late", p)[0] == REJECT
+    True
+    """
+    ba, bb = a.encode("utf-8"), b.encode("utf-8")
+    data = np.frombuffer(ba + bb, np.uint8)
+    offsets = np.array([0, len(ba), len(ba) + len(bb)], np.int64)
+    s = screen_rows(data, offsets, np.array([0]), np.array([1]), params)
+    return int(s.codes[0]), float(s.similarity[0]), float(s.containment[0])
+
+
+def equal_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+    """The exact alignment's equal blocks (start in a, start in b, length), as the screen
+    computes them: the same blocks as rapidfuzz's `LCSseq.opcodes` on lower-cased words.
+
+    >>> equal_blocks("x a b c d y".split(), "A B C D z".split())
+    [(1, 0, 4)]
+    """
+    ha = np.array([word_hash(w.lower()) for w in a], np.uint64)
+    hb = np.array([word_hash(w.lower()) for w in b], np.uint64)
+    return [(int(x), int(y), int(n)) for x, y, n in _lcs_blocks(ha, hb)]

@@ -1,0 +1,105 @@
+"""Specs of the compiled screen: rapidfuzz's alignment, Python's word rules, golden pairs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import LCSseq
+
+from cleaner.config import DedupConfig
+from cleaner.dedup.screen import (
+    GUARD,
+    PASS,
+    REJECT,
+    _parse,
+    equal_blocks,
+    screen_params,
+    screen_rows,
+    screen_texts,
+    word_hash,
+)
+from cleaner.dedup.verify import Doc, _is_name, _is_number
+
+CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
+PARAMS = screen_params(DedupConfig())
+
+# Few distinct words, so sequences share many words and LCS ties are everywhere.
+_tokens = st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), max_size=90)
+# Words of ASCII and Latin-1 letters and digits, the alphabet the screen folds itself.
+_latin = st.text(alphabet=st.sampled_from("abzAZ09_éÉüÜßÿÀÖ"), min_size=1, max_size=9)
+
+
+@given(_tokens, _tokens)
+@settings(max_examples=400, deadline=None)
+def test_equal_blocks_are_rapidfuzz_opcodes(a: list[str], b: list[str]) -> None:
+    # Ties between equally long alignments are broken the way rapidfuzz breaks them,
+    # common prefix and suffix included (sequences past 64 words take several words of bits).
+    expected = [
+        (o.src_start, o.dest_start, o.src_end - o.src_start)
+        for o in LCSseq.opcodes(a, b)
+        if o.tag == "equal"
+    ]
+    assert equal_blocks(a, b) == expected
+
+
+@given(st.lists(_latin, min_size=1, max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_word_rules_are_pythons(words: list[str]) -> None:
+    # Hash of the lower-cased word, number, name and fact: the rules verify.py applies.
+    data = np.frombuffer(" ".join(words).encode("utf-8"), np.uint8)
+    _, _, hashes, flags, ok = _parse(data, 0, len(data), PARAMS.not_names)
+    assert ok
+    assert hashes.tolist() == [word_hash(w.lower()) for w in words]
+    assert [bool(f & 1) for f in flags] == [_is_number(w) for w in words]
+    assert [bool(f & 2) for f in flags] == [_is_name(w) for w in words]
+    doc = Doc(" ".join(words))
+    facts = [w for w, f in zip(words, flags, strict=True) if f & 4]
+    assert len(facts) == doc.n_facts
+    assert {w.lower() for w in facts} == doc.facts
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["why"][:40] for c in CASES])
+def test_golden_duplicates_pass_the_screen(case: dict[str, object]) -> None:
+    a, b = Doc.of(str(case["a"])).folded, Doc.of(str(case["b"])).folded
+    code = screen_texts(a, b, PARAMS)[0]
+    if case["duplicate"]:
+        assert code == PASS, case["why"]
+    else:  # the screen may leave a negative to rapidfuzz, never call it something else
+        assert code in (REJECT, GUARD, PASS)
+
+
+def test_templated_story_is_stopped_by_the_screen_guard() -> None:
+    case = next(c for c in CASES if c["why"].startswith("templated earnings"))
+    a, b = Doc.of(case["a"]).folded, Doc.of(case["b"]).folded
+    assert screen_texts(a, b, PARAMS)[0] == GUARD
+
+
+def test_different_stories_are_rejected_with_their_scores() -> None:
+    a = "the council approved the new budget for the city schools on monday night"
+    b = "heavy rain closed the coastal road and flooded two villages near the harbour"
+    code, sim, cont = screen_texts(a, b, PARAMS)
+    assert code == REJECT and sim < 0.7 and cont < 0.7
+
+
+def test_text_outside_latin1_goes_to_rapidfuzz_unscreened() -> None:
+    a = "Σπύρος Μαρκόπουλος said the port of Πειραιάς reopened on Monday after the strike"
+    assert screen_texts(a, "an unrelated text", PARAMS)[0] == PASS
+
+
+def test_pairs_in_bulk_get_the_verdicts_of_pairs_one_by_one() -> None:
+    texts = [Doc.of(str(c[k])).folded for c in CASES[:6] for k in ("a", "b")]
+    blob = [t.encode("utf-8") for t in texts]
+    data = np.frombuffer(b"".join(blob), np.uint8)
+    offsets = np.cumsum([0, *(len(x) for x in blob)]).astype(np.int64)
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, len(texts), 60)
+    b = np.sort(rng.integers(0, len(texts), 60))  # sorted by b, as verification sends them
+    bulk = screen_rows(data, offsets, a, b, PARAMS)
+    one = [screen_texts(texts[x], texts[y], PARAMS) for x, y in zip(a, b, strict=True)]
+    assert bulk.codes.tolist() == [c for c, _, _ in one]
+    assert bulk.similarity.tolist() == [s for _, s, _ in one]

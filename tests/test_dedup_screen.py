@@ -16,13 +16,13 @@ from cleaner.dedup.screen import (
     GUARD,
     PASS,
     REJECT,
-    _parse,
     equal_blocks,
     screen_params,
     screen_rows,
     screen_texts,
     word_hash,
 )
+from cleaner.dedup.screen_words import parse_row
 from cleaner.dedup.verify import Doc, _is_name, _is_number
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
@@ -52,7 +52,7 @@ def test_equal_blocks_are_rapidfuzz_opcodes(a: list[str], b: list[str]) -> None:
 def test_word_rules_are_pythons(words: list[str]) -> None:
     # Hash of the lower-cased word, number, name and fact: the rules verify.py applies.
     data = np.frombuffer(" ".join(words).encode("utf-8"), np.uint8)
-    _, _, hashes, flags, ok = _parse(data, 0, len(data), PARAMS.not_names)
+    _, _, hashes, flags, ok = parse_row(data, 0, len(data), PARAMS.not_names)
     assert ok
     assert hashes.tolist() == [word_hash(w.lower()) for w in words]
     assert [bool(f & 1) for f in flags] == [_is_number(w) for w in words]

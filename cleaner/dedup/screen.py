@@ -30,140 +30,21 @@ import numpy.typing as npt
 from numba import njit
 
 from cleaner.config import DedupConfig
-
-# Capitalised words that are not names: sentence starts and headline words.
-_NOT_NAME_WORDS = """
-    a an the this that these those it its he she they we i you his her their our my
-    in on at of for from by with to as and or but if when while after before since
-    said says there here what who which where why how not no yes one two three new
-    mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday
-"""
-NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+from cleaner.dedup.screen_words import (
+    FACT,
+    NAME,
+    NOT_NAMES,
+    NUMBER,
+    letters,
+    parse_row,
+    same_name,
+    same_word,
+    word_hash,
+)
 
 REJECT, GUARD, PASS = 0, 1, 2  # screen codes: different stories, template guard, verify it
-
-_NUMBER, _NAME, _FACT = 1, 2, 4
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
 _ONE = np.uint64(1)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
-@njit(cache=True, nogil=True)
-def _lower_byte(buf, i, lead):  # pragma: no cover - compiled
-    """Byte i lower-cased: ASCII capitals, and Latin-1 capitals (second byte after 0xC3)."""
-    c = buf[i]
-    if 65 <= c <= 90:
-        return c + 32
-    if lead and 0x80 <= c <= 0x9E and c != 0x97:
-        return c + 32
-    return c
-
-
-def word_hash(word: str) -> int:
-    """The screen's hash of a lower-cased word: FNV-1a over its UTF-8 bytes.
-
-    >>> word_hash("the") == word_hash("the"), word_hash("the") == word_hash("a")
-    (True, False)
-    """
-    h = 0xCBF29CE484222325
-    for byte in word.encode("utf-8"):
-        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-@njit(cache=True, nogil=True)
-def _is_upper_at(buf, i, e):  # pragma: no cover - compiled
-    c = buf[i]
-    if 65 <= c <= 90:
-        return True
-    return c == 0xC3 and i + 1 < e and 0x80 <= buf[i + 1] <= 0x9E and buf[i + 1] != 0x97
-
-
-@njit(cache=True, nogil=True)
-def _parse(buf, s, e, not_names):  # pragma: no cover
-    """Words of one row as byte spans, with lower-case hashes and flags, in one pass.
-
-    ok is False when a character is outside what the screen case-folds (ASCII and
-    Latin-1 letters and digits): such rows are passed on unscreened.
-    """
-    ntok = 0
-    prev_space = True
-    for i in range(s, e):
-        if buf[i] == 32:
-            prev_space = True
-        elif prev_space:
-            ntok += 1
-            prev_space = False
-    start = np.empty(ntok, np.int64)
-    size = np.empty(ntok, np.int64)
-    h = np.empty(ntok, np.uint64)
-    flags = np.zeros(ntok, np.uint8)
-    ok = True
-    t = -1
-    i = s
-    while i < e:
-        if buf[i] == 32:
-            i += 1
-            continue
-        t += 1
-        start[t] = i
-        first_upper = _is_upper_at(buf, i, e)
-        first_digit = 48 <= buf[i] <= 57
-        hv = _FNV_OFFSET
-        digits = True
-        chars = 0
-        lead = False
-        while i < e and buf[i] != 32:
-            c = buf[i]
-            if c >= 0x80:
-                if c == 0xC3:
-                    lead = True
-                elif lead and 0x80 <= c <= 0xBF:
-                    pass
-                else:
-                    ok = False
-            if c < 0x80 or c >= 0xC0:
-                chars += 1
-            if not (48 <= c <= 57):
-                digits = False
-            hv = (hv ^ np.uint64(_lower_byte(buf, i, lead and c != 0xC3))) * _FNV_PRIME
-            if c != 0xC3:
-                lead = False
-            i += 1
-        size[t] = i - start[t]
-        h[t] = hv
-        f = 0
-        if digits:
-            f |= _NUMBER
-        if first_digit or (first_upper and chars >= 2):
-            f |= _FACT
-        if first_upper and chars >= 2:
-            j = np.searchsorted(not_names, hv)
-            if j >= len(not_names) or not_names[j] != hv:
-                f |= _NAME
-        flags[t] = f
-    return start, size, h, flags, ok
-
-
-@njit(cache=True, nogil=True)
-def _chars(buf, s, n, lower):  # pragma: no cover - compiled
-    """Code points of a Latin-1 word's UTF-8 bytes buf[s:s+n], lower-cased if asked."""
-    out = np.empty(n, np.int32)
-    k = 0
-    i = s
-    while i < s + n:
-        c = np.int32(buf[i])
-        if c == 0xC3:
-            c = 0xC0 + (buf[i + 1] & 0x3F)
-            i += 2
-        else:
-            i += 1
-        if lower and ((65 <= c <= 90) or (0xC0 <= c <= 0xDE and c != 0xD7)):
-            c += 32
-        out[k] = c
-        k += 1
-    return out[:k]
 
 
 @njit(cache=True, nogil=True)
@@ -267,70 +148,6 @@ def _lcs_blocks(ha, hb):  # pragma: no cover - compiled
     return blocks[:nbk]
 
 
-@njit(cache=True, nogil=True)
-def _levenshtein(x, y):  # pragma: no cover - compiled
-    lx, ly = len(x), len(y)
-    prev = np.arange(ly + 1)
-    cur = np.empty(ly + 1, np.int64)
-    for i in range(1, lx + 1):
-        cur[0] = i
-        for j in range(1, ly + 1):
-            cost = 0 if x[i - 1] == y[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-        prev, cur = cur, prev
-    return prev[ly]
-
-
-@njit(cache=True, nogil=True)
-def _lcs_len(x, y):  # pragma: no cover - compiled
-    lx, ly = len(x), len(y)
-    prev = np.zeros(ly + 1, np.int64)
-    cur = np.zeros(ly + 1, np.int64)
-    for i in range(1, lx + 1):
-        for j in range(1, ly + 1):
-            if x[i - 1] == y[j - 1]:
-                cur[j] = prev[j - 1] + 1
-            else:
-                cur[j] = max(prev[j], cur[j - 1])
-        prev, cur = cur, prev
-    return prev[ly]
-
-
-@njit(cache=True, nogil=True)
-def _same_word(x, y):  # pragma: no cover - compiled
-    """`verify.same_word` on lower-cased code points."""
-    lx, ly = len(x), len(y)
-    if lx < 3 or ly < 3:
-        return False
-    dx = 0
-    for c in x:
-        if 48 <= c <= 57:
-            dx += 1
-    dy = 0
-    for c in y:
-        if 48 <= c <= 57:
-            dy += 1
-    if dx == lx or dy == ly:
-        return False
-    if dx > 0 and dy > 0:
-        if dx != dy:
-            return False
-        i = j = 0
-        for _ in range(dx):
-            while not (48 <= x[i] <= 57):
-                i += 1
-            while not (48 <= y[j] <= 57):
-                j += 1
-            if x[i] != y[j]:
-                return False
-            i += 1
-            j += 1
-    k = 1 if max(lx, ly) < 5 else 2
-    if abs(lx - ly) > k:
-        return False
-    return _levenshtein(x, y) <= k
-
-
 @dataclass(frozen=True)
 class ScreenParams:
     """The thresholds of `DedupConfig` the screen reads, as flat arrays for numba."""
@@ -366,20 +183,11 @@ def screen_params(cfg: DedupConfig) -> ScreenParams:
 
 
 @njit(cache=True, nogil=True)
-def _same_name(xc, yc, xl, yl, name_similarity):  # pragma: no cover
-    """`verify._same_name`: one edit (two in long names) apart, or ratio >= the setting."""
-    if _levenshtein(xl, yl) <= (1 if len(xc) < 8 else 2):
-        return True
-    total = len(xc) + len(yc)
-    return total > 0 and 2.0 * _lcs_len(xc, yc) / total >= name_similarity
-
-
-@njit(cache=True, nogil=True)
 def _facts(h, flags):  # pragma: no cover - compiled
     out = np.empty(len(h), np.uint64)
     k = 0
     for t in range(len(h)):
-        if flags[t] & _FACT:
+        if flags[t] & FACT:
             out[k] = h[t]
             k += 1
     return np.unique(out[:k]), k
@@ -415,9 +223,9 @@ def _fuzzy_matched(buf, blocks, A, B, min_run):  # pragma: no cover
                 run = 0
             else:
                 for i in range(ga1 - ea):
-                    x = _chars(buf, sta[ea + i], sza[ea + i], True)
-                    y = _chars(buf, stb[eb + i], szb[eb + i], True)
-                    if _same_word(x, y):
+                    x = letters(buf, sta[ea + i], sza[ea + i], True)
+                    y = letters(buf, stb[eb + i], szb[eb + i], True)
+                    if same_word(x, y):
                         run += 1
                     else:
                         if run >= min_run:
@@ -455,7 +263,7 @@ def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
             ea, eb = blocks[g, 0] + blocks[g, 2], blocks[g, 1] + blocks[g, 2]
         if ga1 == ga0 or gb1 == gb0:
             continue  # nothing, or only an insertion or a deletion: no substitution
-        if g > 0 and fa[ga0] & _NUMBER and fb[gb0] & _NUMBER:
+        if g > 0 and fa[ga0] & NUMBER and fb[gb0] & NUMBER:
             # A number right after shared text that differs is a changed fact.
             pa[nf], pb[nf], inner[nf] = ga0, gb0, False
             nf += 1
@@ -465,13 +273,13 @@ def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
         first = nf
         for i in range(min(nx, ny)):
             x, y = ga0 + i, gb0 + i
-            hit = bool(fa[x] & _NUMBER) and bool(fb[y] & _NUMBER)
-            if not hit and fa[x] & _NAME and fb[y] & _NAME:
-                hit = not _same_name(
-                    _chars(buf, sta[x], sza[x], False),
-                    _chars(buf, stb[y], szb[y], False),
-                    _chars(buf, sta[x], sza[x], True),
-                    _chars(buf, stb[y], szb[y], True),
+            hit = bool(fa[x] & NUMBER) and bool(fb[y] & NUMBER)
+            if not hit and fa[x] & NAME and fb[y] & NAME:
+                hit = not same_name(
+                    letters(buf, sta[x], sza[x], False),
+                    letters(buf, stb[y], szb[y], False),
+                    letters(buf, sta[x], sza[x], True),
+                    letters(buf, stb[y], szb[y], True),
                     name_similarity,
                 )
             if hit:
@@ -484,8 +292,8 @@ def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
                 typos = 0
                 for i in range(nx):
                     x, y = ga0 + i, gb0 + i
-                    if _same_word(
-                        _chars(buf, sta[x], sza[x], True), _chars(buf, stb[y], szb[y], True)
+                    if same_word(
+                        letters(buf, sta[x], sza[x], True), letters(buf, stb[y], szb[y], True)
                     ):
                         typos += 1
                 filled = pairs + typos >= nx
@@ -519,7 +327,7 @@ def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
         if swapped:
             continue
         n_changes += 1
-        if fa[pa[e]] & _NUMBER:
+        if fa[pa[e]] & NUMBER:
             numbers = True
         elif via_inner:
             inner_name = True
@@ -573,12 +381,12 @@ def _screen_many(buf, offs, a, b, fl, it, not_names, codes, sims, conts):  # pra
         return
     # Pairs come sorted by row b: each row is parsed once for all its partners.
     rb = b[0]
-    B = _parse(buf, offs[rb], offs[rb + 1], not_names)
+    B = parse_row(buf, offs[rb], offs[rb + 1], not_names)
     for i in range(len(a)):
         if b[i] != rb:
             rb = b[i]
-            B = _parse(buf, offs[rb], offs[rb + 1], not_names)
-        A = _parse(buf, offs[a[i]], offs[a[i] + 1], not_names)
+            B = parse_row(buf, offs[rb], offs[rb + 1], not_names)
+        A = parse_row(buf, offs[a[i]], offs[a[i] + 1], not_names)
         codes[i], sims[i], conts[i] = _screen_pair(buf, A, B, fl, it)
 
 

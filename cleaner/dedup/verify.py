@@ -19,7 +19,8 @@ from rapidfuzz.distance import LCSseq, Levenshtein
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.keys import surface_tokens
-from cleaner.dedup.screen import NOT_NAMES, PASS, screen_params, screen_texts
+from cleaner.dedup.screen import PASS, screen_params, screen_texts
+from cleaner.dedup.screen_words import NOT_NAMES
 
 Kind = Literal["exact", "near", "contained", "revision"]
 

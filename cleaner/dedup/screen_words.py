@@ -1,0 +1,216 @@
+"""Words of a folded text as the compiled screen reads them (numba kernels).
+
+A row of `keys.Words` is UTF-8 words separated by spaces. The screen never builds a
+Python string: it hashes each word lower-cased (ASCII and Latin-1 capitals), flags it as
+a number, a name or a fact by the rules `verify` applies to Python strings (a property
+test holds them equal), and decodes a word's letters only when two words must be
+compared letter by letter (a typo, a misspelt name).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Capitalised words that are not names: sentence starts and headline words.
+_NOT_NAME_WORDS = """
+    a an the this that these those it its he she they we i you his her their our my
+    in on at of for from by with to as and or but if when while after before since
+    said says there here what who which where why how not no yes one two three new
+    mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday
+"""
+NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+
+NUMBER, NAME, FACT = 1, 2, 4  # word flags
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@njit(cache=True, nogil=True)
+def _lower_byte(buf, i, lead):  # pragma: no cover - compiled
+    """Byte i lower-cased: ASCII capitals, and Latin-1 capitals (second byte after 0xC3)."""
+    c = buf[i]
+    if 65 <= c <= 90:
+        return c + 32
+    if lead and 0x80 <= c <= 0x9E and c != 0x97:
+        return c + 32
+    return c
+
+
+def word_hash(word: str) -> int:
+    """The screen's hash of a lower-cased word: FNV-1a over its UTF-8 bytes.
+
+    >>> word_hash("the") == word_hash("the"), word_hash("the") == word_hash("a")
+    (True, False)
+    """
+    h = 0xCBF29CE484222325
+    for byte in word.encode("utf-8"):
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+@njit(cache=True, nogil=True)
+def _is_upper_at(buf, i, e):  # pragma: no cover - compiled
+    c = buf[i]
+    if 65 <= c <= 90:
+        return True
+    return c == 0xC3 and i + 1 < e and 0x80 <= buf[i + 1] <= 0x9E and buf[i + 1] != 0x97
+
+
+@njit(cache=True, nogil=True)
+def parse_row(buf, s, e, not_names):  # pragma: no cover
+    """Words of one row as byte spans, with lower-case hashes and flags, in one pass.
+
+    ok is False when a character is outside what the screen case-folds (ASCII and
+    Latin-1 letters and digits): such rows are passed on unscreened.
+    """
+    ntok = 0
+    prev_space = True
+    for i in range(s, e):
+        if buf[i] == 32:
+            prev_space = True
+        elif prev_space:
+            ntok += 1
+            prev_space = False
+    start = np.empty(ntok, np.int64)
+    size = np.empty(ntok, np.int64)
+    h = np.empty(ntok, np.uint64)
+    flags = np.zeros(ntok, np.uint8)
+    ok = True
+    t = -1
+    i = s
+    while i < e:
+        if buf[i] == 32:
+            i += 1
+            continue
+        t += 1
+        start[t] = i
+        first_upper = _is_upper_at(buf, i, e)
+        first_digit = 48 <= buf[i] <= 57
+        hv = _FNV_OFFSET
+        digits = True
+        chars = 0
+        lead = False
+        while i < e and buf[i] != 32:
+            c = buf[i]
+            if c >= 0x80:
+                if c == 0xC3:
+                    lead = True
+                elif lead and 0x80 <= c <= 0xBF:
+                    pass
+                else:
+                    ok = False
+            if c < 0x80 or c >= 0xC0:
+                chars += 1
+            if not (48 <= c <= 57):
+                digits = False
+            hv = (hv ^ np.uint64(_lower_byte(buf, i, lead and c != 0xC3))) * _FNV_PRIME
+            if c != 0xC3:
+                lead = False
+            i += 1
+        size[t] = i - start[t]
+        h[t] = hv
+        f = 0
+        if digits:
+            f |= NUMBER
+        if first_digit or (first_upper and chars >= 2):
+            f |= FACT
+        if first_upper and chars >= 2:
+            j = np.searchsorted(not_names, hv)
+            if j >= len(not_names) or not_names[j] != hv:
+                f |= NAME
+        flags[t] = f
+    return start, size, h, flags, ok
+
+
+@njit(cache=True, nogil=True)
+def letters(buf, s, n, lower):  # pragma: no cover - compiled
+    """Code points of a Latin-1 word's UTF-8 bytes buf[s:s+n], lower-cased if asked."""
+    out = np.empty(n, np.int32)
+    k = 0
+    i = s
+    while i < s + n:
+        c = np.int32(buf[i])
+        if c == 0xC3:
+            c = 0xC0 + (buf[i + 1] & 0x3F)
+            i += 2
+        else:
+            i += 1
+        if lower and ((65 <= c <= 90) or (0xC0 <= c <= 0xDE and c != 0xD7)):
+            c += 32
+        out[k] = c
+        k += 1
+    return out[:k]
+
+
+@njit(cache=True, nogil=True)
+def _levenshtein(x, y):  # pragma: no cover - compiled
+    lx, ly = len(x), len(y)
+    prev = np.arange(ly + 1)
+    cur = np.empty(ly + 1, np.int64)
+    for i in range(1, lx + 1):
+        cur[0] = i
+        for j in range(1, ly + 1):
+            cost = 0 if x[i - 1] == y[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+        prev, cur = cur, prev
+    return prev[ly]
+
+
+@njit(cache=True, nogil=True)
+def _lcs_len(x, y):  # pragma: no cover - compiled
+    lx, ly = len(x), len(y)
+    prev = np.zeros(ly + 1, np.int64)
+    cur = np.zeros(ly + 1, np.int64)
+    for i in range(1, lx + 1):
+        for j in range(1, ly + 1):
+            if x[i - 1] == y[j - 1]:
+                cur[j] = prev[j - 1] + 1
+            else:
+                cur[j] = max(prev[j], cur[j - 1])
+        prev, cur = cur, prev
+    return prev[ly]
+
+
+@njit(cache=True, nogil=True)
+def same_word(x, y):  # pragma: no cover - compiled
+    """`verify.same_word` on lower-cased code points."""
+    lx, ly = len(x), len(y)
+    if lx < 3 or ly < 3:
+        return False
+    dx = 0
+    for c in x:
+        if 48 <= c <= 57:
+            dx += 1
+    dy = 0
+    for c in y:
+        if 48 <= c <= 57:
+            dy += 1
+    if dx == lx or dy == ly:
+        return False
+    if dx > 0 and dy > 0:
+        if dx != dy:
+            return False
+        i = j = 0
+        for _ in range(dx):
+            while not (48 <= x[i] <= 57):
+                i += 1
+            while not (48 <= y[j] <= 57):
+                j += 1
+            if x[i] != y[j]:
+                return False
+            i += 1
+            j += 1
+    k = 1 if max(lx, ly) < 5 else 2
+    if abs(lx - ly) > k:
+        return False
+    return _levenshtein(x, y) <= k
+
+
+@njit(cache=True, nogil=True)
+def same_name(xc, yc, xl, yl, name_similarity):  # pragma: no cover
+    """`verify.same_name`: one edit (two in long names) apart, or ratio >= the setting."""
+    if _levenshtein(xl, yl) <= (1 if len(xc) < 8 else 2):
+        return True
+    total = len(xc) + len(yc)
+    return total > 0 and 2.0 * _lcs_len(xc, yc) / total >= name_similarity

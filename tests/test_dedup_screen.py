@@ -103,3 +103,25 @@ def test_pairs_in_bulk_get_the_verdicts_of_pairs_one_by_one() -> None:
     one = [screen_texts(texts[x], texts[y], PARAMS) for x, y in zip(a, b, strict=True)]
     assert bulk.codes.tolist() == [c for c, _, _ in one]
     assert bulk.similarity.tolist() == [s for _, s, _ in one]
+
+
+def test_an_install_where_no_cache_can_be_written_still_compiles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Read-only site-packages and no writable home: numba finds no cache location.
+    from numba import njit
+    from numba.core import caching
+
+    from cleaner.dedup.screen_words import compiled
+
+    def unwritable(self: object) -> None:
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(caching._CacheLocator, "ensure_cache_path", unwritable)
+
+    def twice(x: int) -> int:
+        return 2 * x
+
+    with pytest.raises(RuntimeError):  # what a plain cached njit would do at import
+        njit(cache=True)(twice)
+    assert compiled(twice)(21) == 42

@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.screen_words import (
@@ -35,6 +34,7 @@ from cleaner.dedup.screen_words import (
     NAME,
     NOT_NAMES,
     NUMBER,
+    compiled,
     letters,
     parse_row,
     same_name,
@@ -47,7 +47,7 @@ _ONE = np.uint64(1)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _lcs_blocks(ha, hb):  # pragma: no cover - compiled
     """Equal blocks (start a, start b, length) of rapidfuzz's LCS alignment of ha and hb."""
     n, m = len(ha), len(hb)
@@ -182,7 +182,7 @@ def screen_params(cfg: DedupConfig) -> ScreenParams:
     return ScreenParams.of(cfg)
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _facts(h, flags):  # pragma: no cover - compiled
     out = np.empty(len(h), np.uint64)
     k = 0
@@ -193,7 +193,7 @@ def _facts(h, flags):  # pragma: no cover - compiled
     return np.unique(out[:k]), k
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _subset(x, y):  # pragma: no cover - compiled
     j = 0
     for v in x:
@@ -204,7 +204,7 @@ def _subset(x, y):  # pragma: no cover - compiled
     return True
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _fuzzy_matched(buf, blocks, A, B, min_run):  # pragma: no cover
     """`verify.align_fuzzy`'s matched tokens, from the exact alignment's blocks."""
     sta, sza, ha = A[0], A[1], A[2]
@@ -239,7 +239,7 @@ def _fuzzy_matched(buf, blocks, A, B, min_run):  # pragma: no cover
     return matched
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
     """`verify._changes` on the gaps between the alignment's blocks.
 
@@ -334,7 +334,7 @@ def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
     return n_changes, numbers, inner_name
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _screen_pair(buf, A, B, fl, it):  # pragma: no cover
     """(code, similarity, containment) of one pair of parsed rows; see `verify`."""
     ha, fa, hb, fb = A[2], A[3], B[2], B[3]
@@ -375,7 +375,7 @@ def _screen_pair(buf, A, B, fl, it):  # pragma: no cover
     return (GUARD if many or one_big else PASS), sim, cont
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _screen_many(buf, offs, a, b, fl, it, not_names, codes, sims, conts):  # pragma: no cover
     if len(a) == 0:
         return

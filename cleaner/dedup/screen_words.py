@@ -9,6 +9,9 @@ compared letter by letter (a typo, a misspelt name).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -22,11 +25,26 @@ _NOT_NAME_WORDS = """
 NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 
 NUMBER, NAME, FACT = 1, 2, 4  # word flags
+
+
+def compiled(fn: Callable[..., Any]) -> Any:
+    """`fn` compiled by numba (GIL released), cached on disk where a cache can be written.
+
+    The cache sits next to the module, or in the user's cache folder; an install where
+    neither can be written (read-only site-packages, no home) compiles in each process
+    instead of failing at import.
+    """
+    try:
+        return njit(cache=True, nogil=True)(fn)
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return njit(nogil=True)(fn)
+
+
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _lower_byte(buf, i, lead):  # pragma: no cover - compiled
     """Byte i lower-cased: ASCII capitals, and Latin-1 capitals (second byte after 0xC3)."""
     c = buf[i]
@@ -49,7 +67,7 @@ def word_hash(word: str) -> int:
     return h
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _is_upper_at(buf, i, e):  # pragma: no cover - compiled
     c = buf[i]
     if 65 <= c <= 90:
@@ -57,7 +75,7 @@ def _is_upper_at(buf, i, e):  # pragma: no cover - compiled
     return c == 0xC3 and i + 1 < e and 0x80 <= buf[i + 1] <= 0x9E and buf[i + 1] != 0x97
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def parse_row(buf, s, e, not_names):  # pragma: no cover
     """Words of one row as byte spans, with lower-case hashes and flags, in one pass.
 
@@ -123,7 +141,7 @@ def parse_row(buf, s, e, not_names):  # pragma: no cover
     return start, size, h, flags, ok
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def letters(buf, s, n, lower):  # pragma: no cover - compiled
     """Code points of a Latin-1 word's UTF-8 bytes buf[s:s+n], lower-cased if asked."""
     out = np.empty(n, np.int32)
@@ -143,7 +161,7 @@ def letters(buf, s, n, lower):  # pragma: no cover - compiled
     return out[:k]
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _levenshtein(x, y):  # pragma: no cover - compiled
     lx, ly = len(x), len(y)
     prev = np.arange(ly + 1)
@@ -157,7 +175,7 @@ def _levenshtein(x, y):  # pragma: no cover - compiled
     return prev[ly]
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _lcs_len(x, y):  # pragma: no cover - compiled
     lx, ly = len(x), len(y)
     prev = np.zeros(ly + 1, np.int64)
@@ -172,7 +190,7 @@ def _lcs_len(x, y):  # pragma: no cover - compiled
     return prev[ly]
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def same_word(x, y):  # pragma: no cover - compiled
     """`verify.same_word` on lower-cased code points."""
     lx, ly = len(x), len(y)
@@ -207,7 +225,7 @@ def same_word(x, y):  # pragma: no cover - compiled
     return _levenshtein(x, y) <= k
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def same_name(xc, yc, xl, yl, name_similarity):  # pragma: no cover
     """`verify.same_name`: one edit (two in long names) apart, or ratio >= the setting."""
     if _levenshtein(xl, yl) <= (1 if len(xc) < 8 else 2):

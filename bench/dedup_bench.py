@@ -30,7 +30,10 @@ from bench.metrics import score
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 GOLD = ROOT.parent / "shared" / "devdata" / "pagedumps" / "gold"
-SYSTEMS = ("ours", "datasketch", "datasketch+rapidfuzz", "text-dedup")
+# "ours": deduplicate() on the corpus in memory; "ours-file": `cleaner dedup` on the file,
+# which streams the text column (its peak RSS holds no corpus).
+SYSTEMS = ("ours", "ours-file", "datasketch", "datasketch+rapidfuzz", "text-dedup")
+OURS = ("ours", "ours-file")
 _NON_ALPHA = re.compile(r"\W", re.UNICODE)
 
 
@@ -145,12 +148,27 @@ def run_text_dedup(df: pl.DataFrame) -> list[int]:
     return [uf.find(i) for i in range(df.height)]
 
 
+def run_ours_file(path: Path, ids: pl.Series) -> list[str]:
+    import tempfile
+
+    from cleaner.config import DedupConfig
+    from cleaner.dedup.tools import dedup_parquet
+
+    with tempfile.TemporaryDirectory() as out:
+        m = pl.read_parquet(dedup_parquet(path, Path(out), "body", "doc_id", DedupConfig()).path)
+    return ids.to_frame().join(m, on="doc_id", how="left")["cluster_id"].to_list()
+
+
 def one(system: str, n: int) -> dict[str, object]:
-    df = pl.read_parquet(corpus(n))
+    # `cleaner dedup` reads the file itself: only the labels are loaded here.
+    cols = ["doc_id", "label", "family"] if system == "ours-file" else None
+    df = pl.read_parquet(corpus(n), columns=cols)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     if system == "ours":
         clusters: list[object] = list(run_ours(df))
+    elif system == "ours-file":
+        clusters = list(run_ours_file(corpus(n), df["doc_id"]))
     elif system == "datasketch":
         clusters = list(run_datasketch(df, verify=False))
     elif system == "datasketch+rapidfuzz":
@@ -198,7 +216,7 @@ def report(rows: list[dict[str, object]], skipped: list[str]) -> str:
     lines += ["", "Ratios (peer / ours, same size):", ""]
     for r in rows:
         o = ours.get(r["n"])
-        if r["system"] != "ours" and o:
+        if r["system"] not in OURS and o:
             lines.append(
                 f"- {r['system']} @ {r['n']}: wall x{float(r['wall_s']) / float(o['wall_s']):.1f}"
                 f", RSS x{float(r['peak_rss_mb']) / float(o['peak_rss_mb']):.1f}, F1 "
@@ -222,7 +240,7 @@ def main() -> None:
     for n in args.sizes:
         corpus(n)
         for system in SYSTEMS:
-            if system != "ours" and n > args.peers_up_to:
+            if system not in OURS and n > args.peers_up_to:
                 skipped.append(f"{system} at {n} docs (too slow for the shared 2-core box)")
                 continue
             out = subprocess.run(

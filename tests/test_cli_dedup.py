@@ -74,3 +74,21 @@ def test_help_ends_with_an_example() -> None:
     for cmd in ("dedup", "explain"):
         res = runner.invoke(_app(), [cmd, "--help"])
         assert "Example: cleaner " + cmd in res.output
+
+
+def test_dedup_streams_the_text_column_of_a_file_with_many_row_groups(tmp_path: Path) -> None:
+    # Read 2 texts at a time across 3 row groups: the mapping of one whole batch.
+    from cleaner.config import DedupConfig
+    from cleaner.dedup import deduplicate
+    from cleaner.dedup.tools import dedup_parquet
+
+    src = tmp_path / "in.parquet"
+    texts = [CASES[k][s] for k in (0, 1, 2, 4, 5) for s in ("a", "b")]
+    df = pl.DataFrame({"id": [f"s{i}" for i in range(len(texts))], "text": texts})
+    df.write_parquet(src, row_group_size=4)
+    cfg = DedupConfig(batch_size=2)
+    summary = dedup_parquet(src, tmp_path / "out", "text", "id", cfg)
+    got = pl.read_parquet(summary.path)
+    whole = deduplicate(df.rename({"id": "doc_id", "text": "body"}), DedupConfig()).mapping
+    assert got.equals(whole)
+    assert summary.duplicates >= 4

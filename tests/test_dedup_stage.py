@@ -287,3 +287,19 @@ def test_progress_reports_every_stage_up_to_its_total() -> None:
     assert last["pairs"][0] == last["pairs"][1] > 0
     stages = list(dict.fromkeys(stage for stage, _, _ in calls))
     assert stages[:2] == ["sign", "pairs"]
+
+
+def test_texts_streamed_in_chunks_give_the_mapping_of_the_body_column() -> None:
+    """`bodies` (how `cleaner dedup` streams a file) never changes a verdict, whatever the
+    chunk sizes; a stream that does not match the batch is refused, not half-used."""
+    sizes = [1, 7, 2, 40, 3]
+    texts = CORPUS["body"]
+    chunks, start = [], 0
+    while start < len(texts):
+        size = sizes[len(chunks) % len(sizes)]
+        chunks.append(texts.slice(start, size))
+        start += size
+    streamed = deduplicate(CORPUS.drop("body"), DedupConfig(), bodies=iter(chunks)).mapping
+    assert streamed.equals(deduplicate(CORPUS, DedupConfig()).mapping)
+    with pytest.raises(ValueError, match="hold 149 texts for a batch of 150 rows"):
+        deduplicate(CORPUS.drop("body"), DedupConfig(), bodies=[texts.slice(1)])

@@ -6,7 +6,9 @@ earlier nights' accepted stories so tonight's copies point at them.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from threading import Lock
 
@@ -77,8 +79,8 @@ def lsh_params(cfg: DedupConfig) -> DedupParams:
     )
 
 
-def _prepare(batch: pl.DataFrame) -> pl.DataFrame:
-    missing = [c for c in ("doc_id", "body") if c not in batch.columns]
+def _prepare(batch: pl.DataFrame, with_body: bool = True) -> pl.DataFrame:
+    missing = [c for c in ("doc_id", "body")[: 2 if with_body else 1] if c not in batch.columns]
     if missing:
         raise ValueError(f"dedup batch lacks column(s) {', '.join(missing)}")
     cols = [
@@ -97,34 +99,55 @@ def _prepare(batch: pl.DataFrame) -> pl.DataFrame:
 
 
 def _sign(
-    bodies: pl.Series, cfg: DedupConfig, p: DedupParams, progress: Progress = quiet
+    bodies: Iterable[pl.Series],
+    n: int,
+    cfg: DedupConfig,
+    p: DedupParams,
+    progress: Progress = quiet,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
     """Exact keys, band keys (uint32), token counts and the folded words of every body.
 
-    Chunks of `cfg.batch_size` texts run on `_SIGN_THREADS` threads (polars and the
-    numpy sorts release the GIL). A text's keys depend on its text only, never on its
-    chunk or thread, and results are concatenated in input order. The token hashes are
-    dropped with their chunk: verification reads the words (`Words`), not the hashes.
+    `bodies` yields the `n` texts in row order, in chunks of any size (slices of a
+    column, or batches read from a file, so the texts need not all be in memory).
+    Chunks run on `_SIGN_THREADS` threads (polars and the numpy sorts release the GIL),
+    a few at a time. A text's keys depend on its text only, never on its chunk or
+    thread, and results are concatenated in input order. The token hashes are dropped
+    with their chunk: verification reads the words (`Words`), not the hashes.
     """
     lsh = LshParams(p.bands, p.rows)
     done = [0]
     lock = Lock()
 
-    def one(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
-        tb = tokenize(bodies.slice(start, cfg.batch_size), words=True)
+    def one(chunk: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
+        tb = tokenize(chunk, words=True)
         keys = batch_band_keys(tb, cfg.shingle_size, cfg.num_perm, cfg.lead_tokens, lsh)
         assert tb.words is not None
         with lock:
             done[0] += len(tb.lengths)
-            progress("sign", done[0], len(bodies))
+            progress("sign", done[0], n)
         return exact_keys(tb), (keys & LOW32).astype(np.uint32), tb.lengths, tb.words
 
+    parts = []
     with ThreadPoolExecutor(_SIGN_THREADS) as pool:
-        parts = list(pool.map(one, range(0, max(len(bodies), 1), cfg.batch_size)))
+        pending: deque[Future[tuple[np.ndarray, np.ndarray, np.ndarray, Words]]] = deque()
+        for chunk in bodies:
+            pending.append(pool.submit(one, chunk.cast(pl.Utf8)))
+            if len(pending) > 2 * _SIGN_THREADS:  # bounded read-ahead
+                parts.append(pending.popleft().result())
+        parts.extend(f.result() for f in pending)
+    if not parts:
+        parts.append(one(pl.Series([], dtype=pl.Utf8)))
+    n_tok = np.concatenate([part[2] for part in parts])
+    if len(n_tok) != n:
+        raise ValueError(f"the bodies hold {len(n_tok)} texts for a batch of {n} rows")
     words = Words.concat([part[3] for part in parts])
     exact = np.concatenate([part[0] for part in parts])
-    n_tok = np.concatenate([part[2] for part in parts])
     return exact, np.concatenate([part[1] for part in parts]), n_tok, words
+
+
+def _slices(column: pl.Series, size: int) -> Iterator[pl.Series]:
+    for start in range(0, len(column), size):
+        yield column.slice(start, size)
 
 
 def _adjacency(pairs: pl.DataFrame) -> dict[int, list[tuple[int, int]]]:
@@ -182,8 +205,13 @@ def deduplicate(
     cfg: DedupConfig,
     index: DedupIndex | None = None,
     progress: Progress = quiet,
+    bodies: Iterable[pl.Series] | None = None,
 ) -> DedupResult:
     """Map every story of a batch to its cluster, its canonical copy and the reason.
+
+    The texts are the batch's `body` column, or, for a batch without one, `bodies`: the
+    texts in row order, in chunks (`cleaner dedup` streams them from the file, so a
+    million stories' texts are never in memory at once; only their folded words are).
 
     >>> body = "Flood waters rose across the valley overnight, officials said. " * 4
     >>> df = pl.DataFrame({"doc_id": ["a", "b", "c"],
@@ -191,11 +219,12 @@ def deduplicate(
     >>> deduplicate(df, DedupConfig()).mapping.select("doc_id", "duplicate_of", "kind").rows()
     [('a', None, None), ('b', 'a', 'exact'), ('c', None, None)]
     """
-    df = _prepare(batch)
+    df = _prepare(batch, with_body=bodies is None)
     params = lsh_params(cfg)
     if index is not None:
         index.check(params)
-    exact, bands, n_tok, words = _sign(df["body"], cfg, params, progress)
+    texts = _slices(df["body"], cfg.batch_size) if bodies is None else bodies
+    exact, bands, n_tok, words = _sign(texts, df.height, cfg, params, progress)
     infos = doc_infos(df, n_tok)
     rank = np.empty(df.height, np.int64)
     order = keep_order_frame(df, n_tok, cfg)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import xxhash
 
 from cleaner.config import DedupConfig
@@ -31,19 +33,43 @@ class DedupSummary:
     ids_generated: bool
 
 
-def content_ids(bodies: pl.Series) -> pl.Series:
+def content_ids(bodies: pl.Series | Iterable[pl.Series]) -> pl.Series:
     """Ids derived from content: xxh64 of the body, `-2`, `-3`... for repeated bodies.
+
+    `bodies` is a column, or its chunks in row order.
 
     >>> content_ids(pl.Series(["a", "b", "a"])).to_list()
     ['d-d24ec4f1a98c6e5b', 'd-78452aa11af39f9b', 'd-d24ec4f1a98c6e5b-2']
     """
-    base = [f"d-{xxhash.xxh64((b or '').encode()).hexdigest()}" for b in bodies.to_list()]
+    chunks = [bodies] if isinstance(bodies, pl.Series) else bodies
     seen: dict[str, int] = {}
     out = []
-    for b in base:
-        seen[b] = seen.get(b, 0) + 1
-        out.append(b if seen[b] == 1 else f"{b}-{seen[b]}")
-    return pl.Series("doc_id", out)
+    for chunk in chunks:
+        for body in chunk.to_list():
+            b = f"d-{xxhash.xxh64((body or '').encode()).hexdigest()}"
+            seen[b] = seen.get(b, 0) + 1
+            out.append(b if seen[b] == 1 else f"{b}-{seen[b]}")
+    return pl.Series("doc_id", out, dtype=pl.Utf8)
+
+
+def _text_chunks(source: Path, text_col: str, size: int) -> Iterator[pl.Series]:
+    """The text column of a Parquet file in chunks of `size` rows, read as they are used.
+
+    Read by polars one row group at a time (so a group is decoded once, in polars'
+    own string format), then cut into chunks without a copy.
+    """
+    groups = pq.ParquetFile(source).metadata
+    scan = pl.scan_parquet(source).select(pl.col(text_col))
+    offset = 0
+    for g in range(groups.num_row_groups):
+        rows = groups.row_group(g).num_rows
+        try:
+            column = scan.slice(offset, rows).collect()[text_col].cast(pl.Utf8)
+        except pl.exceptions.PolarsError as exc:
+            raise UsageError(f"column {text_col!r} of {source} is not text: {exc}") from exc
+        offset += rows
+        for start in range(0, rows, size):
+            yield column.slice(start, size)
 
 
 def dedup_parquet(
@@ -57,7 +83,8 @@ def dedup_parquet(
     """Dedup a Parquet file and write `OUT/mapping.parquet`, one row per input row.
 
     Optional columns title, source, published, updated feed the keep rule when present.
-    Without `id_col`, ids are derived from the text (see `content_ids`).
+    Without `id_col`, ids are derived from the text (see `content_ids`). The text column
+    is streamed from the file in chunks: only the texts' folded words are held.
     """
     if not source.is_file():
         raise UsageError(f"input {source} does not exist; give a Parquet file")
@@ -69,11 +96,14 @@ def dedup_parquet(
         raise UsageError(
             f"column {text_col!r} not in {source}; use --text-col (has: {', '.join(cols)})"
         )
-    wanted = [c for c in ("title", "source", "published", "updated") if c in cols]
-    df = pl.read_parquet(source, columns=[text_col, *([id_col] if id_col in cols else []), *wanted])
+    wanted: list[str] = [c for c in ("title", "source", "published", "updated") if c in cols]
     generated = id_col not in cols
-    ids = content_ids(df[text_col]) if generated else df[id_col].cast(pl.Utf8).alias("doc_id")
-    batch = df.with_columns(ids, pl.col(text_col).alias("body"))
+    size = cfg.batch_size
+    if generated:
+        ids = content_ids(_text_chunks(source, text_col, size))
+    else:
+        ids = pl.read_parquet(source, columns=[id_col])[id_col].cast(pl.Utf8).alias("doc_id")
+    batch = pl.read_parquet(source, columns=wanted).with_columns(ids) if wanted else ids.to_frame()
     for c in ("published", "updated"):
         if c in wanted and batch.schema[c] != pl.Date:
             batch = batch.with_columns(pl.col(c).cast(pl.Date, strict=False))
@@ -81,10 +111,12 @@ def dedup_parquet(
         [
             pl.col(c) if c in batch.columns else pl.lit(None, t).alias(c)
             for c, t in BATCH_SCHEMA.items()
+            if c != "body"
         ]
     )
+    texts = _text_chunks(source, text_col, size)
     try:
-        mapping = deduplicate(batch, cfg, progress=progress).mapping
+        mapping = deduplicate(batch, cfg, progress=progress, bodies=texts).mapping
     except ValueError as exc:
         raise UsageError(f"{exc}; use --id-col to name a unique id column") from exc
     out_dir.mkdir(parents=True, exist_ok=True)

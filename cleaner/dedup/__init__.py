@@ -80,7 +80,8 @@ def lsh_params(cfg: DedupConfig) -> DedupParams:
 
 
 def _prepare(batch: pl.DataFrame, with_body: bool = True) -> pl.DataFrame:
-    missing = [c for c in ("doc_id", "body")[: 2 if with_body else 1] if c not in batch.columns]
+    required = ("doc_id", "body") if with_body else ("doc_id",)
+    missing = [c for c in required if c not in batch.columns]
     if missing:
         raise ValueError(f"dedup batch lacks column(s) {', '.join(missing)}")
     cols = [

@@ -31,7 +31,7 @@ import polars as pl
 from cleaner.config import DedupConfig
 from cleaner.dedup.keys import I64, Words
 from cleaner.dedup.screen import GUARD, REJECT, screen_params, screen_rows, screen_texts
-from cleaner.dedup.verify import Doc, Verdict, check, verify
+from cleaner.dedup.verify import Doc, Verdict, check
 from cleaner.progress import Progress, quiet
 
 # Below this many pairs a pool costs more (fork, pickling verdicts) than it saves.
@@ -67,9 +67,6 @@ class _Cached:
         self.words = store.words
         self.screen = screen_params(cfg)
         self.doc = lru_cache(maxsize=8192)(store.doc)
-
-    def __call__(self, a: int, b: int) -> Verdict:
-        return verify(self.doc(a), self.doc(b), self.cfg)
 
     def check(self, a: int, b: int) -> Verdict:
         """The rapidfuzz check alone, for a pair the screen passed."""

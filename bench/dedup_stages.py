@@ -42,7 +42,7 @@ def main() -> None:
         os.environ["POLARS_MAX_THREADS"] = str(args.threads)
 
     from cleaner.config import DedupConfig
-    from cleaner.dedup import _prepare, _sign, lsh_params
+    from cleaner.dedup import _prepare, _sign, _slices, lsh_params
     from cleaner.dedup.cluster import keep_order_frame
     from cleaner.dedup.lsh import candidate_pairs, cross_pairs
 
@@ -52,7 +52,7 @@ def main() -> None:
     p = lsh_params(cfg)
     print(f"docs {df.height} loaded rss {_rss_mb()} MB", flush=True)
     t = time.perf_counter()
-    exact, bands, n_tok, words = _sign(df["body"], cfg, p)
+    exact, bands, n_tok, words = _sign(_slices(df["body"], cfg.batch_size), df.height, p)
     print(f"sign {time.perf_counter() - t:.2f} s rss {_rss_mb()} MB", flush=True)
     rank = np.empty(df.height, np.int64)
     rank[keep_order_frame(df, n_tok, cfg)] = np.arange(df.height)

@@ -100,8 +100,8 @@ def test_sign_does_not_depend_on_chunk_size() -> None:
     texts = [c["input"] for c in CASES["cases"]] * 3 + [None, ""]
     body = pl.Series(texts, dtype=pl.Utf8)
     p = lsh_params(DedupConfig())
-    small = _sign(_slices(body, 2), len(body), DedupConfig(), p)
-    large = _sign(_slices(body, 1000), len(body), DedupConfig(), p)
+    small = _sign(_slices(body, 2), len(body), p)
+    large = _sign(_slices(body, 1000), len(body), p)
     for a, b in zip(small[:3], large[:3], strict=True):
         assert np.array_equal(a, b)
     assert np.array_equal(small[3].offsets, large[3].offsets)
@@ -145,7 +145,7 @@ def test_index_saved_with_the_old_keys_is_refused(tmp_path: Path) -> None:
 def test_an_empty_batch_signs_to_empty_arrays() -> None:
     """A night whose stories were all published before dedups an empty batch."""
     exact, bands, n_tok, words = _sign(
-        _slices(pl.Series([], dtype=pl.Utf8), 10), 0, DedupConfig(), lsh_params(DedupConfig())
+        _slices(pl.Series([], dtype=pl.Utf8), 10), 0, lsh_params(DedupConfig())
     )
     assert len(exact) == len(bands) == len(n_tok) == 0
     assert words.offsets.tolist() == [0]

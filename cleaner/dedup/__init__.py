@@ -25,16 +25,11 @@ from cleaner.dedup.cluster import (
     keep_order_frame,
 )
 from cleaner.dedup.index import DedupIndex, IndexMismatchError
-from cleaner.dedup.keys import KEY_VERSION, LOW32, Words, exact_keys, tokenize
-from cleaner.dedup.lsh import (
-    LshParams,
-    batch_band_keys,
-    candidate_pairs,
-    cross_pairs,
-    derive_params,
-)
+from cleaner.dedup.keys import KEY_VERSION, Words, tokenize
+from cleaner.dedup.lsh import LshParams, candidate_pairs, cross_pairs, derive_params
 from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
 from cleaner.dedup.result import DedupParams, DedupResult
+from cleaner.dedup.sign import sign_texts
 from cleaner.dedup.verify import Doc, Verdict, verify
 from cleaner.progress import Progress, quiet
 
@@ -102,7 +97,6 @@ def _prepare(batch: pl.DataFrame, with_body: bool = True) -> pl.DataFrame:
 def _sign(
     bodies: Iterable[pl.Series],
     n: int,
-    cfg: DedupConfig,
     p: DedupParams,
     progress: Progress = quiet,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
@@ -110,23 +104,20 @@ def _sign(
 
     `bodies` yields the `n` texts in row order, in chunks of any size (slices of a
     column, or batches read from a file, so the texts need not all be in memory).
-    Chunks run on `_SIGN_THREADS` threads (polars and the numpy sorts release the GIL),
+    Chunks run on `_SIGN_THREADS` threads (polars and the compiled signing release the GIL),
     a few at a time. A text's keys depend on its text only, never on its chunk or
-    thread, and results are concatenated in input order. The token hashes are dropped
-    with their chunk: verification reads the words (`Words`), not the hashes.
+    thread, and results are concatenated in input order. Verification reads the words
+    (`Words`); no token hash outlives its chunk.
     """
-    lsh = LshParams(p.bands, p.rows)
     done = [0]
     lock = Lock()
 
     def one(chunk: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
-        tb = tokenize(chunk, words=True)
-        keys = batch_band_keys(tb, cfg.shingle_size, cfg.num_perm, cfg.lead_tokens, lsh)
-        assert tb.words is not None
+        s = sign_texts(chunk, p)
         with lock:
-            done[0] += len(tb.lengths)
+            done[0] += len(s.n_tokens)
             progress("sign", done[0], n)
-        return exact_keys(tb), (keys & LOW32).astype(np.uint32), tb.lengths, tb.words
+        return s.exact, s.bands, s.n_tokens, s.words
 
     parts = []
     with ThreadPoolExecutor(_SIGN_THREADS) as pool:
@@ -225,7 +216,7 @@ def deduplicate(
     if index is not None:
         index.check(params)
     texts = _slices(df["body"], cfg.batch_size) if bodies is None else bodies
-    exact, bands, n_tok, words = _sign(texts, df.height, cfg, params, progress)
+    exact, bands, n_tok, words = _sign(texts, df.height, params, progress)
     infos = doc_infos(df, n_tok)
     rank = np.empty(df.height, np.int64)
     order = keep_order_frame(df, n_tok, cfg)

@@ -185,6 +185,23 @@ class Words:
         return Words(offsets, data)
 
 
+def text_buffer(texts: pl.Series) -> tuple[npt.NDArray[np.uint8], I64]:
+    """A text column's UTF-8 bytes and its n + 1 offsets into them (null: no bytes).
+
+    >>> data, offsets = text_buffer(pl.Series(["ab", None, "c"]))
+    >>> bytes(data), offsets.tolist()
+    (b'abc', [0, 2, 2, 3])
+    """
+    n = len(texts)
+    arr = texts.cast(pl.Binary).to_arrow()
+    bufs = arr.buffers()
+    if n == 0 or bufs[1] is None:
+        return _NO_BYTES, np.zeros(n + 1, np.int64)
+    offsets = np.frombuffer(bufs[1], np.int64)[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(bufs[2], np.uint8)[offsets[0] : offsets[-1]] if bufs[2] else _NO_BYTES
+    return data, offsets - offsets[0]
+
+
 @dataclass(frozen=True)
 class _Runs:
     """Tokens of folded texts as runs of word bytes in one buffer."""
@@ -198,11 +215,7 @@ class _Runs:
     @staticmethod
     def of(folded: pl.Series) -> _Runs:
         n = len(folded)
-        arr = folded.cast(pl.Binary).to_arrow()
-        bufs = arr.buffers()
-        offsets = np.frombuffer(bufs[1], np.int64)[arr.offset : arr.offset + n + 1]
-        data = np.frombuffer(bufs[2], np.uint8)[offsets[0] : offsets[-1]] if bufs[2] else _NO_BYTES
-        offsets = offsets - offsets[0]
+        data, offsets = text_buffer(folded)
         word = _WORD_BYTE[data]
         begin = word.copy()  # a token begins at a word byte after a non-word byte or a start
         begin[1:] &= ~word[:-1]
@@ -273,8 +286,6 @@ def exact_keys(tokens: TokenBatch) -> U64:
     >>> bool(k[0] == k[1]), bool(k[0] == k[2])
     (True, False)
     """
-    if len(tokens.hashes) == 0:
-        return mix64(tokens.lengths.astype(np.uint64))
     # Position-dependent polynomial sum, then mixed with the length.
     pos = (np.arange(len(tokens.hashes)) - np.repeat(tokens.starts, tokens.lengths)).astype(
         np.uint64
@@ -333,7 +344,7 @@ def shingle_views(
         return tuple(empty for _ in leads)
     with np.errstate(over="ignore"):
         acc = h * _POS_MULT[0]
-        for j in range(1, size):  # windows crossing a text's end are never selected
+        for j in range(1, min(size, n_tok)):  # windows crossing a text's end: never used
             acc[: n_tok - j] += h[j:] * _POS_MULT[j]
         mixed = mix64(acc)
     del acc

@@ -23,7 +23,7 @@ from cleaner.dedup.screen import (
     word_hash,
 )
 from cleaner.dedup.screen_words import parse_row
-from cleaner.dedup.verify import Doc, _is_name, _is_number
+from cleaner.dedup.verify import Doc, _is_name, _is_number, check
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 PARAMS = screen_params(DedupConfig())
@@ -103,6 +103,56 @@ def test_pairs_in_bulk_get_the_verdicts_of_pairs_one_by_one() -> None:
     one = [screen_texts(texts[x], texts[y], PARAMS) for x, y in zip(a, b, strict=True)]
     assert bulk.codes.tolist() == [c for c, _, _ in one]
     assert bulk.similarity.tolist() == [s for _, s, _ in one]
+
+
+# Pairs the screen passes with the template guard in play: same story with a typo'd
+# name, a figure corrected, two templated stories whose facts differ.
+_FACT_PAIRS = [
+    (
+        "Acme Corp earned 12 million in the quarter, chief executive Jane Moss said on Monday "
+        "after the board met in Leeds to approve the results and a new dividend",
+        "Acme Corp earned 12 million in the quarter, chief executive Jane Mos said on Monday "
+        "after the board met in Leeds to approve the results and a new dividend",
+    ),
+    (
+        "Acme Corp earned 12 million in the quarter, chief executive Jane Moss said on Monday "
+        "after the board met in Leeds to approve the results and a new dividend",
+        "Acme Corp earned 13 million in the quarter, chief executive Jane Moss said on Monday "
+        "after the board met in Leeds to approve the results and a new dividend",
+    ),
+    (
+        "Acme Corp earned 12 million in the quarter, chief executive Jane Moss said on Monday",
+        "Globex Ltd earned 15 million in the quarter, chief executive Omar Hale said on Friday",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [(str(c["a"]), str(c["b"])) for c in CASES] + _FACT_PAIRS,
+)
+def test_facts_the_screen_counted_are_pythons_and_give_the_same_verdict(a: str, b: str) -> None:
+    da, db = Doc.of(a), Doc.of(b)
+    ta, tb = da.folded.encode("utf-8"), db.folded.encode("utf-8")
+    data = np.frombuffer(ta + tb, np.uint8)
+    offsets = np.array([0, len(ta), len(ta) + len(tb)], np.int64)
+    s = screen_rows(data, offsets, np.array([0]), np.array([1]), PARAMS)
+    known = s.fact_counts(0)
+    if s.codes[0] != PASS:
+        return  # rejected pairs are never checked
+    assert known is not None
+    assert known.nested == (da.facts <= db.facts or db.facts <= da.facts)
+    assert (known.a, known.b) == (da.n_facts, db.n_facts)
+    assert check(da, db, DedupConfig(), known) == check(
+        Doc(da.folded), Doc(db.folded), DedupConfig()
+    )
+
+
+def test_facts_of_text_outside_latin1_are_left_to_python() -> None:
+    a = "Σπύρος Μαρκόπουλος said the port of Πειραιάς reopened on Monday after the strike"
+    data = np.frombuffer(a.encode("utf-8") * 2, np.uint8)
+    offsets = np.array([0, len(a.encode("utf-8")), 2 * len(a.encode("utf-8"))], np.int64)
+    assert screen_rows(data, offsets, np.array([0]), np.array([1]), PARAMS).fact_counts(0) is None
 
 
 def test_an_install_where_no_cache_can_be_written_still_compiles(

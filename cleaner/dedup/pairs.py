@@ -30,7 +30,14 @@ import polars as pl
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.keys import I64, Words
-from cleaner.dedup.screen import GUARD, REJECT, screen_params, screen_rows, screen_texts
+from cleaner.dedup.screen import (
+    GUARD,
+    REJECT,
+    FactCounts,
+    screen_params,
+    screen_rows,
+    screen_texts,
+)
 from cleaner.dedup.verify import Doc, Verdict, check
 from cleaner.progress import Progress, quiet
 
@@ -68,9 +75,9 @@ class _Cached:
         self.screen = screen_params(cfg)
         self.doc = lru_cache(maxsize=8192)(store.doc)
 
-    def check(self, a: int, b: int) -> Verdict:
+    def check(self, a: int, b: int, known: FactCounts | None = None) -> Verdict:
         """The rapidfuzz check alone, for a pair the screen passed."""
-        return check(self.doc(a), self.doc(b), self.cfg)
+        return check(self.doc(a), self.doc(b), self.cfg, known)
 
 
 _WORKER: tuple[_Cached, I64, I64] | None = None  # set in the parent just before the fork
@@ -87,14 +94,15 @@ def _run_range(span: tuple[int, int]) -> list[tuple[int, Verdict | None]]:
     assert _WORKER is not None, "worker started without its pairs"
     one, a, b = _WORKER
     lo, hi = span
-    codes = screen_rows(one.words.data, one.words.offsets, a[lo:hi], b[lo:hi], one.screen).codes
+    screened = screen_rows(one.words.data, one.words.offsets, a[lo:hi], b[lo:hi], one.screen)
+    codes = screened.codes
     out: list[tuple[int, Verdict | None]] = []
     for k in np.flatnonzero(codes != REJECT).tolist():
         i = lo + k
         if codes[k] == GUARD:
             out.append((i, None))
             continue
-        v = one.check(int(a[i]), int(b[i]))
+        v = one.check(int(a[i]), int(b[i]), screened.fact_counts(k))
         if v.duplicate:
             out.append((i, v))
         elif v.template_changes:

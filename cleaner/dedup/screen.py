@@ -335,8 +335,13 @@ def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
 
 
 @compiled
-def _screen_pair(buf, A, B, fl, it):  # pragma: no cover
-    """(code, similarity, containment) of one pair of parsed rows; see `verify`."""
+def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
+    """(code, similarity, containment) of one pair of parsed rows; see `verify`.
+
+    For a pair it passes, `facts` receives [nested, facts of a, facts of b]: nested is 1
+    when every fact of one text is in the other (verify.FactCounts); -1 if not known.
+    """
+    facts[0] = -1
     ha, fa, hb, fb = A[2], A[3], B[2], B[3]
     if not (A[4] and B[4]):
         return PASS, -1.0, -1.0
@@ -365,8 +370,11 @@ def _screen_pair(buf, A, B, fl, it):  # pragma: no cover
         return REJECT, sim, cont
     facts_a, n_a = _facts(ha, fa)
     facts_b, n_b = _facts(hb, fb)
+    facts[1], facts[2] = n_a, n_b
     if _subset(facts_a, facts_b) or _subset(facts_b, facts_a):
+        facts[0] = 1
         return PASS, sim, cont
+    facts[0] = 0
     contained = sim < min_sim
     n_changes, numbers, inner_name = _guard(buf, blocks, A, B, fl[6])
     share = n_changes / max(1, n_a if la <= lb else n_b)
@@ -376,7 +384,7 @@ def _screen_pair(buf, A, B, fl, it):  # pragma: no cover
 
 
 @compiled
-def _screen_many(buf, offs, a, b, fl, it, not_names, codes, sims, conts):  # pragma: no cover
+def _screen_many(buf, offs, a, b, fl, it, not_names, codes, sims, conts, facts):  # pragma: no cover
     if len(a) == 0:
         return
     # Pairs come sorted by row b: each row is parsed once for all its partners.
@@ -387,7 +395,20 @@ def _screen_many(buf, offs, a, b, fl, it, not_names, codes, sims, conts):  # pra
             rb = b[i]
             B = parse_row(buf, offs[rb], offs[rb + 1], not_names)
         A = parse_row(buf, offs[a[i]], offs[a[i] + 1], not_names)
-        codes[i], sims[i], conts[i] = _screen_pair(buf, A, B, fl, it)
+        codes[i], sims[i], conts[i] = _screen_pair(buf, A, B, fl, it, facts[i])
+
+
+@dataclass(frozen=True)
+class FactCounts:
+    """What the screen found out about two texts' facts (numbers, capitalised words).
+
+    The same values as `verify.Doc.facts` and `Doc.n_facts` give (a property test holds
+    the word rules equal), without building either in Python.
+    """
+
+    nested: bool  # every fact of one text is among the other's
+    a: int  # fact words of text a, repeats counted (Doc.n_facts)
+    b: int
 
 
 @dataclass(frozen=True)
@@ -397,6 +418,12 @@ class Screened:
     codes: npt.NDArray[np.int8]
     similarity: npt.NDArray[np.float64]
     containment: npt.NDArray[np.float64]
+    facts: npt.NDArray[np.int32]  # (n, 3): nested (1/0, -1 unknown), facts of a, of b
+
+    def fact_counts(self, i: int) -> FactCounts | None:
+        """What the screen found out about pair i's facts, if it parsed both texts."""
+        nested, fa, fb = self.facts[i].tolist()
+        return None if nested < 0 else FactCounts(nested == 1, fa, fb)
 
 
 def _frozen(x: npt.NDArray[Any], dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -419,6 +446,7 @@ def screen_rows(
     codes = np.empty(n, np.int8)
     sims = np.empty(n, np.float64)
     conts = np.empty(n, np.float64)
+    facts = np.empty((n, 3), np.int32)
     _screen_many(
         _frozen(data, np.uint8),
         _frozen(offsets, np.int64),
@@ -430,8 +458,9 @@ def screen_rows(
         codes,
         sims,
         conts,
+        facts,
     )
-    return Screened(codes, sims, conts)
+    return Screened(codes, sims, conts, facts)
 
 
 def screen_texts(a: str, b: str, params: ScreenParams) -> tuple[int, float, float]:

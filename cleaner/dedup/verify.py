@@ -19,7 +19,7 @@ from rapidfuzz.distance import LCSseq, Levenshtein
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.keys import surface_tokens
-from cleaner.dedup.screen import PASS, screen_params, screen_texts
+from cleaner.dedup.screen import PASS, FactCounts, screen_params, screen_texts
 from cleaner.dedup.screen_words import NOT_NAMES
 
 Kind = Literal["exact", "near", "contained", "revision"]
@@ -250,11 +250,12 @@ def template_changes(
 
 
 def _changes(
-    sa: Doc, sb: Doc, name_similarity: float
+    sa: Doc, sb: Doc, name_similarity: float, known: FactCounts | None = None
 ) -> tuple[tuple[tuple[str, str], ...], int, bool]:
     """`template_changes`, plus whether a name changed between two equal stretches of text.
 
     Such a name is inside the shared text, not a cruft line or a rewritten start or end.
+    `known`: the texts' fact counts, when the screen has counted them already.
     """
     ta, tb = sa.words, sb.words
     found: dict[tuple[int, int], tuple[str, str]] = {}  # by position: each pair once
@@ -296,7 +297,10 @@ def _changes(
     # A pair that also appears the other way round is two sentences swapped, not a change.
     seen = {(x.lower(), y.lower()) for x, y in found.values()}
     changes = [(x, y) for x, y in found.values() if (y.lower(), x.lower()) not in seen]
-    facts = sa.n_facts if len(ta) <= len(tb) else sb.n_facts
+    if known is None:
+        facts = sa.n_facts if len(ta) <= len(tb) else sb.n_facts
+    else:
+        facts = known.a if len(ta) <= len(tb) else known.b
     inner_name = any(c in inner and not _is_number(c[0]) for c in changes)
     return tuple(changes), facts, inner_name
 
@@ -374,8 +378,12 @@ def verify(a: Doc, b: Doc, cfg: DedupConfig) -> Verdict:
     )
 
 
-def check(a: Doc, b: Doc, cfg: DedupConfig) -> Verdict:
-    """The rapidfuzz half of `verify`: alignment, containment and the template guard."""
+def check(a: Doc, b: Doc, cfg: DedupConfig, known: FactCounts | None = None) -> Verdict:
+    """The rapidfuzz half of `verify`: alignment, containment and the template guard.
+
+    `known`: the two texts' facts as the compiled screen counted them (bulk verification
+    passes them on), so that they need not be found again in Python; same verdict.
+    """
     short, long_ = sorted((len(a.lower), len(b.lower)))
     if 2 * short < cfg.min_similarity * (short + long_) and (
         short < cfg.min_contained_tokens or short < cfg.min_length_ratio * long_
@@ -413,11 +421,12 @@ def check(a: Doc, b: Doc, cfg: DedupConfig) -> Verdict:
         else:
             why += f", containment {cont:.2f} < {cfg.min_containment:.2f}"
         return Verdict(False, None, sim, cont, (), f"different stories: {why}")
-    if a.facts <= b.facts or b.facts <= a.facts:
+    nested = (a.facts <= b.facts or b.facts <= a.facts) if known is None else known.nested
+    if nested:
         # Every number and name of one text is in the other: no fact was swapped for
         # another, so this cannot be the same template filled with other facts.
         return Verdict(True, kind, sim, cont, (), rule)
-    changes, facts, inner_name = _changes(a, b, cfg.template_name_similarity)
+    changes, facts, inner_name = _changes(a, b, cfg.template_name_similarity, known)
     share = len(changes) / max(1, facts)
     many = len(changes) >= cfg.template_min_changes and share >= cfg.template_min_share
     # An excerpt (contained) is cut verbatim from its story: one changed number inside it,

@@ -18,6 +18,8 @@ from bench.corpus import invented_sentences, make_corpus
 from cleaner.config import DedupConfig
 from cleaner.dedup import BATCH_SCHEMA, MAPPING_SCHEMA, deduplicate, latest_revisions
 from cleaner.dedup.cluster import DocInfo, keep_order, keep_order_frame
+from cleaner.dedup.keys import Words, tokenize
+from cleaner.dedup.sign import WordSpool
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 BASE = CASES[0]["a"]
@@ -276,6 +278,102 @@ def test_worker_processes_do_not_change_the_mapping(monkeypatch: pytest.MonkeyPa
     assert len(chunks) > 2, "the pairs were not sent to worker processes"
     assert shared.equals(alone)
     assert alone["duplicate_of"].is_not_null().sum() > 10  # the corpus has clusters
+
+
+def test_words_spooled_to_disk_give_the_mapping_of_words_in_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A big batch's words go to a temporary file and come back as a memory map that
+    forked workers read; verdicts do not depend on where the words were kept."""
+    import multiprocessing
+
+    import cleaner.dedup.pairs as pairs
+    import cleaner.dedup.sign as sign
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    in_memory = deduplicate(CORPUS, DedupConfig(batch_size=16)).mapping
+    spooled: list[sign.WordSpool] = []
+    make = sign.WordSpool
+
+    def tiny(limit: int = 0) -> sign.WordSpool:
+        spooled.append(make(limit=1))
+        return spooled[-1]
+
+    monkeypatch.setattr("cleaner.dedup.WordSpool", tiny)
+    monkeypatch.setattr(pairs, "MIN_PARALLEL_PAIRS", 1)
+    on_disk = deduplicate(CORPUS, DedupConfig(batch_size=16, workers=2)).mapping
+    assert spooled and spooled[0].offsets, "the words were not spooled"
+    assert on_disk.equals(in_memory)
+
+
+def _word_parts() -> list[Words]:
+    texts = CORPUS["body"]
+    return [tokenize(texts.slice(i, 9), words=True).words for i in range(0, 40, 9)]  # type: ignore[misc]
+
+
+def _same_words(a: Words, b: Words) -> None:
+    assert a.offsets.tolist() == b.offsets.tolist()
+    assert bytes(a.data) == bytes(b.data)
+
+
+def test_word_spool_keeps_chunks_in_order_in_memory_or_on_disk() -> None:
+    parts = _word_parts()
+    expected = Words.concat(parts)
+    for limit in (0, 1, len(parts[0].data) + 1, 1 << 40):
+        spool = WordSpool(limit)
+        for part in parts:
+            spool.add(part)
+        _same_words(spool.words(), expected)
+    spool = WordSpool(0)
+    for part in parts:
+        spool.add(part)
+    words = spool.words()
+    assert isinstance(words.data, np.memmap) and not words.data.flags.writeable
+
+
+def test_word_spool_falls_back_to_memory_when_the_disk_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No temporary file at all, or a disk that fills up half-way: same words, in RAM."""
+    import tempfile
+
+    parts = _word_parts()
+    expected = Words.concat(parts)
+
+    def no_tmp(*args: object, **kwargs: object) -> None:
+        raise OSError("read-only file system")
+
+    with monkeypatch.context() as m:
+        m.setattr(tempfile, "TemporaryFile", no_tmp)
+        spool = WordSpool(0)
+        for part in parts:
+            spool.add(part)
+        _same_words(spool.words(), expected)
+
+    real = tempfile.TemporaryFile
+
+    class Full:
+        def __init__(self) -> None:
+            self.inner = real()
+            self.budget = len(parts[0].data) + len(parts[1].data) + 3
+
+        def write(self, data: memoryview) -> int:
+            if len(data) > self.budget:
+                self.inner.write(bytes(data)[: self.budget])  # a partial write, then full
+                raise OSError(28, "No space left on device")
+            self.budget -= len(data)
+            return self.inner.write(data)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda *a, **k: Full())
+    spool = WordSpool(0)
+    for part in parts:
+        spool.add(part)
+    assert spool.file is None, "spooling should have stopped when the disk filled up"
+    _same_words(spool.words(), expected)
 
 
 def test_progress_reports_every_stage_up_to_its_total() -> None:

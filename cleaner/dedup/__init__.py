@@ -29,7 +29,7 @@ from cleaner.dedup.keys import KEY_VERSION, Words, tokenize
 from cleaner.dedup.lsh import LshParams, candidate_pairs, cross_pairs, derive_params
 from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
 from cleaner.dedup.result import DedupParams, DedupResult
-from cleaner.dedup.sign import sign_texts
+from cleaner.dedup.sign import WordSpool, sign_texts
 from cleaner.dedup.verify import Doc, Verdict, verify
 from cleaner.progress import Progress, quiet
 
@@ -107,7 +107,8 @@ def _sign(
     Chunks run on `_SIGN_THREADS` threads (polars and the compiled signing release the GIL),
     a few at a time. A text's keys depend on its text only, never on its chunk or
     thread, and results are concatenated in input order. Verification reads the words
-    (`Words`); no token hash outlives its chunk.
+    (`Words`, spooled to a temporary file on big batches: `sign.WordSpool`); no token
+    hash outlives its chunk.
     """
     done = [0]
     lock = Lock()
@@ -119,22 +120,28 @@ def _sign(
             progress("sign", done[0], n)
         return s.exact, s.bands, s.n_tokens, s.words
 
-    parts = []
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    spool = WordSpool()  # words leave RAM as chunks finish, in order, on big batches
+
+    def take(signed: tuple[np.ndarray, np.ndarray, np.ndarray, Words]) -> None:
+        parts.append(signed[:3])
+        spool.add(signed[3])
+
     with ThreadPoolExecutor(_SIGN_THREADS) as pool:
         pending: deque[Future[tuple[np.ndarray, np.ndarray, np.ndarray, Words]]] = deque()
         for chunk in bodies:
             pending.append(pool.submit(one, chunk.cast(pl.Utf8)))
             if len(pending) > 2 * _SIGN_THREADS:  # bounded read-ahead
-                parts.append(pending.popleft().result())
-        parts.extend(f.result() for f in pending)
+                take(pending.popleft().result())
+        for f in pending:
+            take(f.result())
     if not parts:
-        parts.append(one(pl.Series([], dtype=pl.Utf8)))
+        take(one(pl.Series([], dtype=pl.Utf8)))
     n_tok = np.concatenate([part[2] for part in parts])
     if len(n_tok) != n:
         raise ValueError(f"the bodies hold {len(n_tok)} texts for a batch of {n} rows")
-    words = Words.concat([part[3] for part in parts])
     exact = np.concatenate([part[0] for part in parts])
-    return exact, np.concatenate([part[1] for part in parts]), n_tok, words
+    return exact, np.concatenate([part[1] for part in parts]), n_tok, spool.words()
 
 
 def _slices(column: pl.Series, size: int) -> Iterator[pl.Series]:

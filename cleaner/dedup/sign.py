@@ -10,7 +10,9 @@ Folding stays in polars (`keys._fold_fast`), which also handles Unicode case.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 import polars as pl
@@ -77,6 +79,78 @@ def sign_texts(texts: pl.Series, p: DedupParams) -> Signed:
         p.rows,
     )
     return Signed(exact, bands, n_tok, Words(w_offsets, w_data))
+
+
+# Batches whose words pass this size are spooled to a temporary file (see WordSpool).
+SPOOL_BYTES = 256 << 20
+
+
+class WordSpool:
+    """The folded words of a batch's chunks, in order, held in RAM or in a temporary file.
+
+    A million stories' words take ~1.1 GB. Held in memory they would sit untouched
+    through the candidate search, the stage's peak, and joining the chunks would copy
+    them once more. Past `limit` bytes they go to an unlinked temporary file instead and
+    come back as a read-only memory map: pages reach RAM again as verification reads
+    them, and forked workers share them. Where no temporary file can be written, they
+    stay in memory.
+    """
+
+    def __init__(self, limit: int = SPOOL_BYTES) -> None:
+        self.limit = limit
+        self.parts: list[Words] = []
+        self.offsets: list[I64] = []
+        self.size = 0
+        self.file: IO[bytes] | None = None
+
+    def add(self, words: Words) -> None:
+        """Append the next chunk's words."""
+        self.parts.append(words)
+        if self.file is None and self.size + len(words.data) > self.limit:
+            try:  # closed in words(), once the map is made; deleted by the system
+                self.file = tempfile.TemporaryFile(prefix="cleaner-words-")  # noqa: SIM115
+                self.size = 0  # from now on: bytes written; the held parts follow
+            except OSError:
+                self.limit = np.iinfo(np.int64).max  # nowhere to spool: keep them in RAM
+        if self.file is None:
+            self.size += len(words.data)
+            return
+        written = 0
+        try:
+            for part in self.parts:
+                self.file.write(part.data.data)
+                self.offsets.append(part.offsets[:-1] + self.size)
+                self.size += len(part.data)
+                written += 1
+        except OSError:  # disk full: take back what was written, keep the rest in RAM
+            self._unspool(self.parts[written:])
+            return
+        self.parts = []
+
+    def _unspool(self, kept: list[Words]) -> None:
+        assert self.file is not None
+        self.file.seek(0)
+        data = np.frombuffer(self.file.read(self.size), np.uint8)
+        back = Words(np.concatenate([*self.offsets, [self.size]]).astype(np.int64), data)
+        self.file.close()
+        self.file, self.offsets, self.limit = None, [], np.iinfo(np.int64).max
+        self.parts = [back, *kept]
+        self.size = sum(len(p.data) for p in self.parts)
+
+    def words(self) -> Words:
+        """All chunks' words as one `Words` (a memory map if spooled)."""
+        if self.file is None:
+            return Words.concat(self.parts)
+        self.file.flush()
+        if self.size == 0:  # only empty texts: nothing to map
+            self.file.close()
+            return Words(
+                np.concatenate([*self.offsets, [0]]).astype(np.int64), np.zeros(0, np.uint8)
+            )
+        offsets = np.concatenate([*self.offsets, [self.size]]).astype(np.int64)
+        data = np.memmap(self.file, np.uint8, mode="r", shape=(self.size,))
+        self.file.close()  # the map keeps the (unlinked) file alive
+        return Words(offsets, data)
 
 
 @compiled

@@ -22,8 +22,10 @@ from cleaner.dedup.screen import (
     screen_texts,
     word_hash,
 )
-from cleaner.dedup.screen_words import parse_row
-from cleaner.dedup.verify import Doc, _is_name, _is_number, check
+from cleaner.dedup.screen_words import letters, parse_row, same_name, same_word
+from cleaner.dedup.screen_words import ocr_key as ocr_key_codes
+from cleaner.dedup.verify import Doc, _is_name, _is_number, _same_name, check, ocr_key
+from cleaner.dedup.verify import same_word as py_same_word
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 PARAMS = screen_params(DedupConfig())
@@ -61,6 +63,39 @@ def test_word_rules_are_pythons(words: list[str]) -> None:
     facts = [w for w, f in zip(words, flags, strict=True) if f & 4]
     assert len(facts) == doc.n_facts
     assert {w.lower() for w in facts} == doc.facts
+
+
+# Names built from letters OCR confuses, so misread pairs come up often.
+_ocr_name = st.lists(
+    st.sampled_from(
+        ["J", "C", "W", "i", "l", "1", "0", "o", "rn", "m", "cl", "d", "vv", "w", "a", "é", "s"]
+    ),
+    min_size=2,
+    max_size=7,
+).map(lambda parts: parts[0].upper() + "".join(parts[1:]))
+
+
+def _codes(word: str, lower: bool) -> np.ndarray:
+    data = np.frombuffer(word.encode("utf-8"), np.uint8)
+    return letters(data, 0, len(data), lower)
+
+
+@given(st.one_of(_latin, _ocr_name), st.one_of(_latin, _ocr_name))
+@settings(max_examples=400, deadline=None)
+def test_name_and_typo_rules_are_pythons(x: str, y: str) -> None:
+    # The screen decides "one name misspelt" and "one word misspelt" as verify.py does,
+    # OCR misreads included.
+    xl, yl = _codes(x, True), _codes(y, True)
+    assert "".join(map(chr, ocr_key_codes(xl))) == ocr_key(x)
+    assert same_name(_codes(x, False), _codes(y, False), xl, yl, 0.75) == _same_name(x, y, 0.75)
+    assert same_word(xl, yl) == py_same_word(x.lower(), y.lower())
+
+
+def test_a_name_misread_by_ocr_is_the_same_name_and_another_name_is_not() -> None:
+    assert _same_name("Jimmy", "Jirnmy", 0.75)  # "rn" read for "m" in one copy
+    assert _same_name("Waisorne", "Walsome", 0.75)  # "i" for "l" in one, "rn" in it
+    assert not _same_name("Acme", "Globex", 0.75)  # a template filled with another name
+    assert not _same_name("Moss", "Hale", 0.75)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["why"][:40] for c in CASES])
@@ -162,7 +197,7 @@ def test_an_install_where_no_cache_can_be_written_still_compiles(
     from numba import njit
     from numba.core import caching
 
-    from cleaner.dedup.screen_words import compiled
+    from cleaner.dedup.jit import compiled
 
     def unwritable(self: object) -> None:
         raise OSError("read-only file system")
@@ -175,3 +210,27 @@ def test_an_install_where_no_cache_can_be_written_still_compiles(
     with pytest.raises(RuntimeError):  # what a plain cached njit would do at import
         njit(cache=True)(twice)
     assert compiled(twice)(21) == 42
+
+
+def test_cached_kernels_compiled_from_other_sources_are_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """numba checks only a kernel's own module: after an edit to a helper module (or an
+    upgrade) the screen's cache would still run the old helper. Its files go instead."""
+    from cleaner.dedup import jit
+
+    stale = [tmp_path / "screen._guard-240.py311.nbi", tmp_path / "screen._guard-240.py311.1.nbc"]
+    other = tmp_path / "sign._sign-300.py311.nbi"
+    for f in [*stale, other, tmp_path / "screen.kernels-0000000000000000"]:
+        f.write_bytes(b"old")
+    jit._purge_stale(str(tmp_path), "screen")
+    assert not any(f.exists() for f in stale)
+    assert other.exists(), "another module's kernels are checked on their own"
+    assert [p.name for p in tmp_path.glob("screen.*")] == [f"screen.kernels-{jit.sources_digest()}"]
+    fresh = tmp_path / "screen._guard-240.py311.nbi"
+    fresh.write_bytes(b"new")
+    jit._purge_stale(str(tmp_path), "screen")  # same sources: the cache is kept
+    assert fresh.exists()
+    monkeypatch.setattr(jit, "sources_digest", lambda: "edited")
+    jit._purge_stale(str(tmp_path), "screen")
+    assert not fresh.exists()

@@ -29,12 +29,12 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
+from cleaner.dedup.jit import compiled
 from cleaner.dedup.screen_words import (
     FACT,
     NAME,
     NOT_NAMES,
     NUMBER,
-    compiled,
     letters,
     parse_row,
     same_name,

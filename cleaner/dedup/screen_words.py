@@ -9,11 +9,9 @@ compared letter by letter (a typo, a misspelt name).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
-from numba import njit
+
+from cleaner.dedup.jit import compiled
 
 # Capitalised words that are not names: sentence starts and headline words.
 _NOT_NAME_WORDS = """
@@ -25,19 +23,6 @@ _NOT_NAME_WORDS = """
 NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 
 NUMBER, NAME, FACT = 1, 2, 4  # word flags
-
-
-def compiled(fn: Callable[..., Any]) -> Any:
-    """`fn` compiled by numba (GIL released), cached on disk where a cache can be written.
-
-    The cache sits next to the module, or in the user's cache folder; an install where
-    neither can be written (read-only site-packages, no home) compiles in each process
-    instead of failing at import.
-    """
-    try:
-        return njit(cache=True, nogil=True)(fn)
-    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
-        return njit(nogil=True)(fn)
 
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -225,10 +210,45 @@ def same_word(x, y):  # pragma: no cover - compiled
     return _levenshtein(x, y) <= k
 
 
+# Letters OCR misreads for others, as (read, meant) code points, applied in this order:
+# "1" and "i" for "l", "0" for "o", then "rn" for "m", "cl" for "d", "vv" for "w".
+# verify.OCR_MISREADS is the same list as text; a property test holds the two equal.
+OCR_PAIRS = ((114, 110, 109), (99, 108, 100), (118, 118, 119))
+OCR_SINGLES = ((49, 108), (105, 108), (48, 111))
+
+
+@compiled
+def ocr_key(x):  # pragma: no cover - compiled
+    """Lower-cased code points with OCR misreads undone: `verify.ocr_key`."""
+    out = x.copy()
+    n = len(out)
+    for q in OCR_SINGLES:
+        for i in range(n):
+            if out[i] == q[0]:
+                out[i] = q[1]
+    for p in OCR_PAIRS:
+        k = 0
+        i = 0
+        while i < n:
+            if i + 1 < n and out[i] == p[0] and out[i + 1] == p[1]:
+                out[k] = p[2]
+                i += 2
+            else:
+                out[k] = out[i]
+                i += 1
+            k += 1
+        n = k
+    return out[:n]
+
+
 @compiled
 def same_name(xc, yc, xl, yl, name_similarity):  # pragma: no cover
-    """`verify.same_name`: one edit (two in long names) apart, or ratio >= the setting."""
-    if _levenshtein(xl, yl) <= (1 if len(xc) < 8 else 2):
+    """`verify.same_name`: one edit (two in long names) apart, or ratio >= the setting,
+    or one edit (two) apart once OCR misreads are undone."""
+    edits = 1 if len(xc) < 8 else 2
+    if _levenshtein(xl, yl) <= edits:
         return True
     total = len(xc) + len(yc)
-    return total > 0 and 2.0 * _lcs_len(xc, yc) / total >= name_similarity
+    if total > 0 and 2.0 * _lcs_len(xc, yc) / total >= name_similarity:
+        return True
+    return _levenshtein(ocr_key(xl), ocr_key(yl)) <= edits

@@ -17,6 +17,7 @@ from typing import IO
 import numpy as np
 import polars as pl
 
+from cleaner.dedup.jit import compiled
 from cleaner.dedup.keys import (
     _BYTE_POW,
     _MIX1,
@@ -32,7 +33,6 @@ from cleaner.dedup.keys import (
 )
 from cleaner.dedup.lsh import _EMPTY, _ROT, _probes
 from cleaner.dedup.result import DedupParams
-from cleaner.dedup.screen_words import compiled
 
 _LOW32 = np.uint64(0xFFFFFFFF)
 _VIEW_SEED = 1_000_003  # band seeds of view v start at v * _VIEW_SEED + 1 (lsh.band_keys)

@@ -215,10 +215,34 @@ class Doc:
         return len(self._fact_words)
 
 
+# What OCR reads for what was printed, undone in this order ("Jirnmy" is "Jimmy",
+# "Ciinton" is "Clinton"). Templates swap whole names, never these letters.
+OCR_MISREADS = (("1", "l"), ("i", "l"), ("0", "o"), ("rn", "m"), ("cl", "d"), ("vv", "w"))
+
+
+def ocr_key(word: str) -> str:
+    """A lower-cased word with OCR misreads undone: two readings of a name agree on it.
+
+    >>> ocr_key("Jirnmy") == ocr_key("Jimmy"), ocr_key("Ciinton") == ocr_key("Clinton")
+    (True, True)
+    """
+    out = word.lower()
+    for read, meant in OCR_MISREADS:
+        out = out.replace(read, meant)
+    return out
+
+
 def _same_name(x: str, y: str, name_similarity: float) -> bool:
-    """One name spelt twice: a typo or OCR slip (one edit, two in long names) or close."""
-    edits = Levenshtein.distance(x.lower(), y.lower())
-    return edits <= (1 if len(x) < 8 else 2) or fuzz.ratio(x, y) / 100 >= name_similarity
+    """One name spelt twice: a typo or OCR slip (one edit, two in long names) or close.
+
+    Two noisy copies can each misread a name (one "Jirnmy", the other "Jimmy"): once
+    OCR misreads are undone, the same edit budget applies.
+    """
+    edits = 1 if len(x) < 8 else 2
+    lx, ly = x.lower(), y.lower()
+    if Levenshtein.distance(lx, ly) <= edits or fuzz.ratio(x, y) / 100 >= name_similarity:
+        return True
+    return Levenshtein.distance(ocr_key(lx), ocr_key(ly)) <= edits
 
 
 def _is_number(tok: str) -> bool:

@@ -145,9 +145,10 @@ class DedupConfig:
     # Two names (capitalised words) closer than this character similarity are the same
     # name with a typo ("Thrasher"/"Thrashex"), not a changed name.
     template_name_similarity: float = 0.75
-    # Candidates verified per story at most, best first (most shared bands); all of them
-    # are verified, since star clusters need every match of a story to find the centre.
-    # A copy shares far more bands with its copies than with look-alikes, so they come
+    # Candidates verified per story at most, best first (most bands shared in buckets of
+    # at most max_bucket stories, then most bands shared); all of them are verified,
+    # since star clusters need every match of a story to find the centre. A copy shares
+    # its own facts' rare bands, look-alikes the template's common ones, so copies come
     # first; the cap bounds the cost of a templated story with thousands of look-alikes.
     max_candidates: int = 8
     # Stop checking a story's candidates once this many of its best ones were stopped by

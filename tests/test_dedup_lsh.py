@@ -70,7 +70,7 @@ def test_identical_texts_share_every_band_and_empty_texts_none() -> None:
     assert (keys[0] == keys[1]).all()
     assert (keys[2] == 0).all()
     pairs = candidate_pairs(keys, np.array([0, 1, 2]), 64, 8)
-    assert pairs.rows() == [(1, 0, 4)]
+    assert pairs.rows() == [(1, 0, 4, 4)]
 
 
 def test_big_buckets_link_members_to_their_best_ranked_rows_only() -> None:
@@ -89,7 +89,7 @@ def test_exact_keys_fold_case_punctuation_and_number_format() -> None:
 
 def _reference_pairs(
     keys: np.ndarray, rank: np.ndarray, max_bucket: int, bucket_top: int, per_row: int
-) -> list[tuple[int, int, int]]:
+) -> list[tuple[int, int, int, int]]:
     """The candidate_pairs spec written plainly (quadratic; small inputs only)."""
     buckets: dict[int, list[int]] = {}
     for row in range(keys.shape[0]):
@@ -97,6 +97,7 @@ def _reference_pairs(
             if k & 0xFFFFFFFF:
                 buckets.setdefault(k & 0xFFFFFFFF, []).append(row)
     hits: dict[tuple[int, int], int] = {}
+    rare: dict[tuple[int, int], int] = {}
     for members in buckets.values():
         if len(members) < 2:
             continue
@@ -106,14 +107,30 @@ def _reference_pairs(
             for b in right:
                 if rank[b] < rank[a]:
                     hits[(a, b)] = hits.get((a, b), 0) + 1
-    by_left: dict[int, list[tuple[int, int]]] = {}
+                    small = len(members) <= max_bucket
+                    rare[(a, b)] = rare.get((a, b), 0) + small
+    by_left: dict[int, list[tuple[int, int, int]]] = {}
     for (a, b), h in hits.items():
-        by_left.setdefault(a, []).append((b, h))
+        by_left.setdefault(a, []).append((b, h, rare[(a, b)]))
     out = []
     for a, lst in by_left.items():
-        lst.sort(key=lambda bh: (-bh[1], rank[bh[0]]))
-        out += [(a, b, h) for b, h in lst[:per_row]]
+        # Most keys shared in small buckets first (a copy's own facts), then most keys.
+        lst.sort(key=lambda bhr: (-bhr[2], -bhr[1], rank[bhr[0]]))
+        out += [(a, b, h, r) for b, h, r in lst[:per_row]]
     return sorted(out)
+
+
+def test_a_copy_sharing_rare_keys_outranks_look_alikes_sharing_more_common_ones() -> None:
+    """Row 0 is a templated story; rows 1-5 fill the template with other facts (they share
+    its three template bands, in a big bucket); row 6 is its noisy copy, sharing only two
+    keys, both its own facts'. With two partners per row, the copy must be kept."""
+    template = [[1, 2, 3]] * 6
+    keys = np.array(
+        [[*t, 100 + i, 200 + i] for i, t in enumerate(template)] + [[9, 8, 7, 100, 200]]
+    )
+    rank = np.arange(7)[::-1].copy()  # the copy ranks best: every other row pairs towards it
+    got = candidate_pairs(keys.astype(np.uint64), rank, max_bucket=3, bucket_top=5, per_row=1)
+    assert (0, 6, 2, 2) in got.rows()
 
 
 @settings(max_examples=200, deadline=None)
@@ -153,16 +170,16 @@ def test_cross_pairs_count_shared_keys_and_cap_big_buckets(
                 if x:
                     want[(i, j)] = want.get((i, j), 0) + h[j].tolist().count(x)
     assert cross_pairs(a, h, chunk=chunk).rows() == sorted(
-        (i, j, c) for (i, j), c in want.items() if c
-    )
+        (i, j, c, c) for (i, j), c in want.items() if c
+    )  # uncapped, every bucket counts as small: all hits are rare
     capped = cross_pairs(a, h, max_bucket=2, bucket_top=1, per_row=2, chunk=chunk)
     per_left = capped.group_by("left").len()["len"].to_list()
     assert all(c <= 2 for c in per_left)
-    for i, j, _ in capped.rows():
+    for i, j, _, _ in capped.rows():
         assert (i, j) in want
 
 
 def test_cross_pairs_link_a_big_bucket_to_its_most_recent_rows() -> None:
     history = np.full((50, 1), 9, dtype=np.uint64)
     pairs = cross_pairs(np.array([[9]], dtype=np.uint64), history, max_bucket=10, bucket_top=3)
-    assert pairs.rows() == [(0, 47, 1), (0, 48, 1), (0, 49, 1)]
+    assert pairs.rows() == [(0, 47, 1, 0), (0, 48, 1, 0), (0, 49, 1, 0)]

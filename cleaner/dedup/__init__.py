@@ -149,10 +149,10 @@ def _slices(column: pl.Series, size: int) -> Iterator[pl.Series]:
         yield column.slice(start, size)
 
 
-def _adjacency(pairs: pl.DataFrame) -> dict[int, list[tuple[int, int]]]:
-    out: dict[int, list[tuple[int, int]]] = {}
-    for a, b, h in pairs.iter_rows():
-        out.setdefault(a, []).append((h, b))
+def _adjacency(pairs: pl.DataFrame) -> dict[int, list[tuple[int, int, int]]]:
+    out: dict[int, list[tuple[int, int, int]]] = {}
+    for a, b, hits, rare in pairs.iter_rows():
+        out.setdefault(a, []).append((rare, hits, b))
     return out
 
 
@@ -174,7 +174,7 @@ def _history(
     )
     pairs = pairs.filter(~pl.col("right").is_in(np.flatnonzero(own).tolist()))
     adj = _adjacency(pairs)
-    rows = sorted({r for lst in adj.values() for _, r in lst})
+    rows = sorted({r for lst in adj.values() for _, _, r in lst})
     bodies = index.bodies(rows)
     # The same words tonight's stories are verified on, so a copy gets the same verdict
     # against last night's article as it would have got in one batch with it.

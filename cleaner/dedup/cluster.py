@@ -197,7 +197,7 @@ class History:
     infos: Sequence[DocInfo]
     cluster_ids: Sequence[str]
     exact: dict[int, int]  # exact key -> history row
-    pairs: dict[int, list[tuple[int, int]]]  # batch row -> [(hits, history row)]
+    pairs: dict[int, list[tuple[int, int, int]]]  # batch row -> [(rare, hits, history row)]
     doc: Callable[[int], Doc]
 
 
@@ -208,7 +208,7 @@ class Inputs:
     infos: Sequence[DocInfo]
     order: I64  # rows, best canonical first (the keep rule)
     exact: Sequence[int]
-    pairs: Candidates  # (row, better-ranked row, hits)
+    pairs: Candidates  # (row, better-ranked row, hits, rare hits)
     doc: Callable[[int], Doc]
     # Verdicts of many (row a[i], row b[i]) pairs, spread over workers: (i, verdict) of
     # the duplicates, (i, None) of the pairs the template guard stopped, no other pair.
@@ -248,8 +248,8 @@ def assign(
             continue
         group_head[key] = row
         if hist is not None:
-            cands = sorted((-h, r) for h, r in hist.pairs.get(row, []))
-            for _, h in cands[:max_checks]:
+            cands = sorted((-rare, -hits, r) for rare, hits, r in hist.pairs.get(row, []))
+            for _, _, h in cands[:max_checks]:
                 v = verify(hist.doc(h), inp.doc(row))
                 if v.duplicate:
                     dup_of[row], verdict[row] = -1 - h, v

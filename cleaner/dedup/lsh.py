@@ -184,7 +184,15 @@ def batch_band_keys(
 # Worker threads of the pair search: the box has 2 cores; results do not depend on it.
 _THREADS = 2
 IntT = TypeVar("IntT", bound=np.integer)
-_EMPTY_PAIRS: dict[str, type[pl.DataType]] = {"left": pl.Int64, "right": pl.Int64, "hits": pl.Int64}
+_EMPTY_PAIRS: dict[str, type[pl.DataType]] = {
+    "left": pl.Int64,
+    "right": pl.Int64,
+    "hits": pl.Int64,
+    "rare": pl.Int64,
+}
+# A pair's rare hits (shared keys of small buckets) rank before its hits; any weight
+# above the most keys a pair can share (2 views x at most 128 bands) does that.
+_RARE_WEIGHT = 512
 
 
 def _sorted_entries(keys: npt.NDArray[np.unsignedinteger], order: npt.NDArray[np.int64]) -> U64:
@@ -226,32 +234,44 @@ def _key_starts(entries: U64, step: int = 1 << 22) -> npt.NDArray[np.bool_]:
 
 
 def _best(
-    code_left: I64, code_right: I64, per_row: int | None, base: int, chunk: int
-) -> tuple[I64, I64, I64]:
-    """Distinct (left, right) with their number of occurrences (hits), capped per left.
+    code_left: I64,
+    code_right: I64,
+    per_row: int | None,
+    base: int,
+    chunk: int,
+    rare: npt.NDArray[np.bool_] | None = None,
+) -> tuple[I64, I64, I64, I64]:
+    """Distinct (left, right) with their occurrences (hits) and rare ones, capped per left.
 
-    Each left keeps its `per_row` partners with most hits, then smallest right code.
-    Lefts lie in [base, base + chunk), rights in [0, 2**32): a pair packs into one
-    int64, and the ordering (left, -hits, right) into another, so two plain numpy sorts
-    replace a group-by and a three-key lexsort.
+    `rare[i]`: occurrence i comes from a small bucket (no rare counts without it). Each
+    left keeps its `per_row` partners with most rare hits, then most hits, then smallest
+    right code. Lefts lie in [base, base + chunk), rights in [0, 2**32): a pair packs
+    into one int64 (with its rare bit below), and the ordering (left, -rare, -hits,
+    right) into another, so two plain numpy sorts replace a group-by and a lexsort.
     """
     left_bits = max(1, (chunk - 1).bit_length())
     hit_bits = 31 - left_bits
     if hit_bits < 8:
         raise ValueError(f"chunk too large for the packed ordering: {chunk}")
-    pair = ((code_left - base) << 32) | code_right
+    pair = ((code_left - base) << 33) | (code_right << 1)
+    if rare is not None:
+        pair |= rare
     pair.sort()
+    flag = pair & 1
+    pair >>= 1
     first = np.ones(len(pair), bool)
     first[1:] = pair[1:] != pair[:-1]
     at = np.flatnonzero(first)
     hits = np.diff(np.append(at, len(pair)))
+    n_rare = np.add.reduceat(flag, at) if len(at) else hits
     uniq = pair[at]
     if per_row is not None and len(uniq):
         cap = (1 << hit_bits) - 1
-        if int(hits.max()) > cap:
+        score = n_rare * _RARE_WEIGHT + hits  # rare hits first, then all hits
+        if int(score.max()) > cap:
             raise ValueError("too many shared keys per pair for the packed ordering")
         local = uniq >> 32
-        packed = (local << (32 + hit_bits)) | ((cap - hits) << 32) | (uniq & 0xFFFFFFFF)
+        packed = (local << (32 + hit_bits)) | ((cap - score) << 32) | (uniq & 0xFFFFFFFF)
         packed.sort()
         local = packed >> (32 + hit_bits)
         first = np.ones(len(local), bool)
@@ -259,9 +279,10 @@ def _best(
         start = np.flatnonzero(first)
         pos = np.arange(len(local)) - np.repeat(start, np.diff(np.append(start, len(local))))
         packed = packed[pos < per_row]
-        hits = cap - ((packed >> 32) & cap)
+        score = cap - ((packed >> 32) & cap)
+        n_rare, hits = score // _RARE_WEIGHT, score % _RARE_WEIGHT
         uniq = ((packed >> (32 + hit_bits)) << 32) | (packed & 0xFFFFFFFF)
-    return (uniq >> 32) + base, uniq & 0xFFFFFFFF, hits.astype(np.int64)
+    return (uniq >> 32) + base, uniq & 0xFFFFFFFF, hits.astype(np.int64), n_rare.astype(np.int64)
 
 
 def _grouped(
@@ -290,31 +311,34 @@ def _partner_pairs(
     r: npt.NDArray[np.int32],
     start: npt.NDArray[np.int32],
     count: npt.NDArray[np.int32],
+    small: npt.NDArray[np.bool_],
     has: npt.NDArray[np.int32],
     bounds: I64,
     per_row: int | None,
     chunk: int,
-) -> list[tuple[I64, I64, I64]]:
-    """Each chunk's (left, right, hits) in rank codes: an entry pairs with the `count`
-    members before it in its bucket (from `start`), best `per_row` per left."""
+) -> list[tuple[I64, I64, I64, I64]]:
+    """Each chunk's (left, right, hits, rare) in rank codes: an entry pairs with the
+    `count` members before it in its bucket (from `start`), best `per_row` per left."""
 
-    def block(g: int) -> tuple[I64, I64, I64]:
+    def block(g: int) -> tuple[I64, I64, I64, I64]:
         sel = has[bounds[g] : bounds[g + 1]]
         c = count[sel].astype(np.int64)
         lr = np.repeat(r[sel].astype(np.int64), c)
         rr = r[expand(start[sel].astype(np.int64), c)].astype(np.int64)
+        rare = np.repeat(small[sel], c)
         ok = rr < lr  # a row with the same key in two bands is not its own partner
-        return _best(lr[ok], rr[ok], per_row, g * chunk, chunk)
+        return _best(lr[ok], rr[ok], per_row, g * chunk, chunk, rare[ok])
 
     with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts release the GIL
         return list(pool.map(block, range(len(bounds) - 1)))
 
 
-def _frame(left: I64, right: I64, hits: I64) -> pl.DataFrame:
+def _frame(left: I64, right: I64, hits: I64, rare: I64) -> pl.DataFrame:
     """The pairs as a frame sorted by (left, right); both fit 32 bits."""
     order = np.argsort((left.astype(np.uint64) << np.uint64(32)) | right.astype(np.uint64))
     return pl.DataFrame(
-        {"left": left[order], "right": right[order], "hits": hits[order]}, schema=_EMPTY_PAIRS
+        {"left": left[order], "right": right[order], "hits": hits[order], "rare": rare[order]},
+        schema=_EMPTY_PAIRS,
     )
 
 
@@ -331,9 +355,13 @@ def candidate_pairs(
     Only pairs towards better-ranked rows are needed: a story is checked against the
     canonicals ranked before it. A bucket larger than `max_bucket` (thousands of
     templated stories share a band) links each member to its `bucket_top` best-ranked
-    rows only, and each row keeps its `per_row` partners with most shared bands (ties:
-    the better-ranked partner). Keys are compared on their low 32 bits (as the saved
-    index keeps them); a chance collision only proposes a pair verification rejects.
+    rows only. `hits` counts a pair's shared keys, `rare` those of buckets of at most
+    `max_bucket` stories. Each row keeps its `per_row` partners with most rare hits,
+    then most hits (ties: the better-ranked partner): a copy of a templated story shares
+    its own facts' bands with it, in small buckets, while its look-alikes share the
+    template's, in big ones, and would otherwise crowd the copy out. Keys are compared
+    on their low 32 bits (as the saved index keeps them); a chance collision only
+    proposes a pair verification rejects.
 
     Cost is linear in the number of (row, band) entries: one sort by (key, rank) puts
     every bucket in rank order, so a member's partners are the members before it; pairs
@@ -341,7 +369,7 @@ def candidate_pairs(
 
     >>> k = np.array([[5, 6], [5, 7], [8, 9]], dtype=np.uint64)
     >>> candidate_pairs(k, np.array([0, 1, 2]), 64, 8).rows()
-    [(1, 0, 1)]
+    [(1, 0, 1, 1)]
     """
     n = keys.shape[0]
     if n * keys.shape[1] >= 1 << 31:
@@ -368,18 +396,20 @@ def candidate_pairs(
     count = np.arange(len(r), dtype=np.int32) - start
     cap = np.where(size > max_bucket, bucket_top, size).astype(np.int32)
     np.minimum(count, np.repeat(cap, size), out=count)
+    small = np.repeat(size <= max_bucket, size)
     del cap
     # Entries with partners (int32), grouped by chunk of rows.
     has, bounds = _grouped(np.flatnonzero(count > 0).astype(np.int32), r, chunk, -(-n // chunk))
-    parts = _partner_pairs(r, start, count, has, bounds, per_row, chunk)
-    del r, start, count, has  # ~1 GB per million stories, before the frame is built
+    parts = _partner_pairs(r, start, count, small, has, bounds, per_row, chunk)
+    del r, start, count, small, has  # ~1 GB per million stories, before the frame is built
     by_rank = np.empty(n, np.int64)
     by_rank[rank] = np.arange(n)
     if not parts:
         return pl.DataFrame(schema=_EMPTY_PAIRS)
     left = by_rank[np.concatenate([p[0] for p in parts])]
     right = by_rank[np.concatenate([p[1] for p in parts])]
-    return _frame(left, right, np.concatenate([p[2] for p in parts]))
+    hits, rare = (np.concatenate([p[k] for p in parts]) for k in (2, 3))
+    return _frame(left, right, hits, rare)
 
 
 def cross_pairs(
@@ -396,13 +426,14 @@ def cross_pairs(
     key counts, which is quadratic in a templated bucket (thousands of history stories
     share a band): pass `max_bucket`/`bucket_top` to link a row only to the
     `bucket_top` most recent history rows of a bucket larger than `max_bucket`, and
-    `per_row` to keep each row's partners with most hits (ties: the most recent).
-    Keys are compared on their low 32 bits, like `candidate_pairs`.
+    `per_row` to keep each row's partners with most rare hits (keys of buckets of at
+    most `max_bucket` history stories), then most hits (ties: the most recent), as
+    `candidate_pairs` does. Keys are compared on their low 32 bits, like there.
 
     >>> a = np.array([[5, 6], [8, 9]], dtype=np.uint64)
     >>> h = np.array([[5, 6], [5, 7], [1, 2]], dtype=np.uint64)
     >>> cross_pairs(a, h).rows()
-    [(0, 0, 2), (0, 1, 1)]
+    [(0, 0, 2, 2), (0, 1, 1, 1)]
     """
     n, m = keys.shape[0], other.shape[0]
     if max(n, m) >= 1 << 32:
@@ -414,17 +445,19 @@ def cross_pairs(
     mine_key = mine >> np.uint64(32)
     lo = np.searchsorted(hist_key, mine_key, side="left")
     count = np.searchsorted(hist_key, mine_key, side="right") - lo
+    small = np.ones(len(count), bool) if max_bucket is None else count <= max_bucket
     if max_bucket is not None:
         count = np.where(count > max_bucket, np.minimum(count, bucket_top), count)
     rows = (mine & LOW32).astype(np.int64)
     del mine, mine_key
     has, bounds = _grouped(np.flatnonzero(count > 0), rows, chunk, -(-n // chunk))
 
-    def block(g: int) -> tuple[I64, I64, I64]:
+    def block(g: int) -> tuple[I64, I64, I64, I64]:
         sel = has[bounds[g] : bounds[g + 1]]
         c = count[sel]
         recency = (hist[expand(lo[sel], c)] & LOW32).astype(np.int64)  # m - 1 - row
-        return _best(np.repeat(rows[sel], c), recency, per_row, g * chunk, chunk)
+        rare = np.repeat(small[sel], c)
+        return _best(np.repeat(rows[sel], c), recency, per_row, g * chunk, chunk, rare)
 
     with ThreadPoolExecutor(_THREADS) as pool:
         parts = list(pool.map(block, range(len(bounds) - 1)))
@@ -432,4 +465,5 @@ def cross_pairs(
         return pl.DataFrame(schema=_EMPTY_PAIRS)
     left = np.concatenate([p[0] for p in parts])
     right = (m - 1) - np.concatenate([p[1] for p in parts])
-    return _frame(left, right, np.concatenate([p[2] for p in parts]))
+    hits, rare = (np.concatenate([p[k] for p in parts]) for k in (2, 3))
+    return _frame(left, right, hits, rare)

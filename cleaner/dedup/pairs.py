@@ -112,25 +112,25 @@ def _run_range(span: tuple[int, int]) -> list[tuple[int, Verdict | None]]:
 
 @dataclass(frozen=True)
 class Candidates:
-    """Candidate pairs of a batch as flat arrays: `right` ranks before `left`, with hits.
+    """Candidate pairs of a batch as flat arrays: `right` ranks before `left`, with hits
+    (shared band keys) and rare hits (those of small buckets, see `lsh.candidate_pairs`).
 
-    >>> c = Candidates(np.array([2, 2, 2]), np.array([0, 1, 3]), np.array([1, 5, 2]))
+    >>> c = Candidates(*np.array([[2, 2, 2], [0, 1, 3], [1, 5, 2], [1, 0, 1]]))
     >>> a, b, nth = c.ranked(np.array([0, 1, 3, 2]), np.ones(4, bool), max_checks=2)
     >>> a.tolist(), b.tolist(), nth.tolist()
-    ([1, 3], [2, 2], [0, 1])
+    ([3, 0], [2, 2], [0, 1])
     """
 
     left: I64
     right: I64
     hits: I64
+    rare: I64
 
     @staticmethod
     def from_frame(df: pl.DataFrame) -> Candidates:
-        """From the (left, right, hits) frame of `candidate_pairs`."""
+        """From the (left, right, hits, rare) frame of `candidate_pairs`."""
         return Candidates(
-            df["left"].to_numpy().astype(np.int64),
-            df["right"].to_numpy().astype(np.int64),
-            df["hits"].to_numpy().astype(np.int64),
+            *(df[c].to_numpy().astype(np.int64) for c in ("left", "right", "hits", "rare"))
         )
 
     def ranked(
@@ -138,12 +138,13 @@ class Candidates:
     ) -> tuple[I64, I64, I64]:
         """(partner, row, nth) to verify: per row its `max_checks` best partners, nth 0 best.
 
-        Only pairs of two `keep` rows count; best = most shared bands, then best rank.
+        Only pairs of two `keep` rows count; best = most rare hits, then most hits
+        (shared bands), then best rank.
         Sorted by row, then best first: a deterministic order whatever the input order.
         """
         ok = keep[self.left] & keep[self.right] & (self.left != self.right)
-        left, right, hits = self.left[ok], self.right[ok], self.hits[ok]
-        order = np.lexsort((rank[right], -hits, left))
+        left, right, hits, rare = self.left[ok], self.right[ok], self.hits[ok], self.rare[ok]
+        order = np.lexsort((rank[right], -hits, -rare, left))
         left, right = left[order], right[order]
         if len(left) == 0:
             return right, left, left

@@ -16,10 +16,16 @@ from hypothesis import strategies as st
 
 from bench.corpus import invented_sentences, make_corpus
 from cleaner.config import DedupConfig
-from cleaner.dedup import BATCH_SCHEMA, MAPPING_SCHEMA, deduplicate, latest_revisions
+from cleaner.dedup import (
+    BATCH_SCHEMA,
+    MAPPING_SCHEMA,
+    deduplicate,
+    latest_revisions,
+    lsh_params,
+)
 from cleaner.dedup.cluster import DocInfo, keep_order, keep_order_frame
 from cleaner.dedup.keys import Words, tokenize
-from cleaner.dedup.sign import WordSpool
+from cleaner.dedup.sign import WordSpool, sign_texts, spool_array
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 BASE = CASES[0]["a"]
@@ -374,6 +380,34 @@ def test_word_spool_falls_back_to_memory_when_the_disk_fails(
         spool.add(part)
     assert spool.file is None, "spooling should have stopped when the disk filled up"
     _same_words(spool.words(), expected)
+
+
+def test_big_arrays_are_spooled_to_a_read_only_map_and_small_ones_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tempfile
+
+    bands = np.arange(4 * 84, dtype=np.uint32).reshape(4, 84)
+    small = spool_array(bands, limit=bands.nbytes)
+    assert small is bands
+    mapped = spool_array(bands, limit=0)
+    assert isinstance(mapped, np.memmap) and not mapped.flags.writeable
+    assert np.array_equal(mapped, bands) and mapped.dtype == bands.dtype
+
+    def no_tmp(*args: object, **kwargs: object) -> None:
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_tmp)
+    assert spool_array(bands, limit=0) is bands
+
+
+def test_band_keys_of_a_result_follow_the_mapping_order() -> None:
+    """The index stores band keys by mapping row; they are reordered only when read."""
+    res = deduplicate(CORPUS, DedupConfig())
+    p = lsh_params(DedupConfig())
+    by_row = dict(zip(CORPUS["doc_id"], sign_texts(CORPUS["body"], p).bands, strict=True))
+    expected = np.stack([by_row[d] for d in res.mapping["doc_id"]])
+    assert np.array_equal(res.band_keys, expected)
 
 
 def test_progress_reports_every_stage_up_to_its_total() -> None:

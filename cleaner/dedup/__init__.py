@@ -29,7 +29,7 @@ from cleaner.dedup.keys import KEY_VERSION, Words, tokenize
 from cleaner.dedup.lsh import LshParams, candidate_pairs, cross_pairs, derive_params
 from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
 from cleaner.dedup.result import DedupParams, DedupResult
-from cleaner.dedup.sign import WordSpool, sign_texts
+from cleaner.dedup.sign import WordSpool, sign_texts, spool_array
 from cleaner.dedup.verify import Doc, Verdict, verify
 from cleaner.progress import Progress, quiet
 
@@ -232,6 +232,7 @@ def deduplicate(
         candidate_pairs(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
     )
     hist = _history(index, df, bands, cfg) if index is not None else None
+    bands = spool_array(bands)  # read again only to save the index
 
     def check(a: Doc, b: Doc) -> Verdict:
         return verify(a, b, cfg)
@@ -246,6 +247,7 @@ def deduplicate(
         verify_rows=verifier.telling,
     )
     mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)
+    del inputs, infos, verifier, pairs  # words, candidates, DocInfos: not needed any more
     if index is not None and index.size:
         known = index.meta.select("doc_id", pl.col("cluster_id").alias("known_cluster"))
         mapping = (
@@ -263,7 +265,7 @@ def deduplicate(
         {"doc_id": df["doc_id"], "exact_key": exact, "n_tokens": n_tok},
         schema={"doc_id": pl.Utf8, "exact_key": pl.UInt64, "n_tokens": pl.Int64},
     )[by_id]
-    return DedupResult(mapping, sigs, bands[by_id], params)
+    return DedupResult(mapping, sigs, bands, by_id, params)
 
 
 def latest_revisions(mapping: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:

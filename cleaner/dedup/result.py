@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from cleaner.dedup.keys import U32
+from cleaner.dedup.keys import I64, U32
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,19 @@ class DedupResult:
 
     `signatures` has doc_id, exact_key, n_tokens for the same rows as `mapping`;
     `band_keys[i]` holds the low 32 bits of the LSH band keys of row i (whole-body
-    view, then lead view), as the index stores them.
+    view, then lead view), as the index stores them. They are put in mapping order
+    only when asked for: `cleaner dedup` never needs them, and at a million stories
+    the copy would be a third of a gigabyte.
     """
 
     mapping: pl.DataFrame
     signatures: pl.DataFrame
-    band_keys: U32 = field(repr=False)
+    batch_bands: U32 = field(repr=False)  # band keys in the batch's row order
+    by_id: I64 = field(repr=False)  # batch row of each mapping row
     params: DedupParams
+
+    @property
+    def band_keys(self) -> U32:
+        """Band keys of the mapping's rows, in its order."""
+        out: U32 = self.batch_bands[self.by_id]
+        return out

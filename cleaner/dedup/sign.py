@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from cleaner.dedup.jit import compiled
@@ -151,6 +152,23 @@ class WordSpool:
         data = np.memmap(self.file, np.uint8, mode="r", shape=(self.size,))
         self.file.close()  # the map keeps the (unlinked) file alive
         return Words(offsets, data)
+
+
+def spool_array(a: npt.NDArray[Any], limit: int = SPOOL_BYTES) -> npt.NDArray[Any]:
+    """A big array moved to an unlinked temporary file and mapped back, read-only.
+
+    For what dedup keeps but seldom reads (the band keys, needed again only to save the
+    index): its pages leave RAM. Small arrays, or no writable temporary folder: `a`.
+    """
+    if a.nbytes <= limit:
+        return a
+    try:
+        with tempfile.TemporaryFile(prefix="cleaner-array-") as f:
+            f.write(np.ascontiguousarray(a).data)
+            f.flush()
+            return np.memmap(f, a.dtype, mode="r", shape=a.shape)
+    except OSError:
+        return a
 
 
 @compiled

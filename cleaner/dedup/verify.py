@@ -307,6 +307,8 @@ def _changes(
         # for "Westbury Iverson 2-1", facts for facts, its other words at most misspelt.
         if tag != "replace" or k == last:
             continue
+        if a1 - a0 == 1 == b1 - b0 and not _may_be_fact(ta[a0]):
+            continue  # most replaced words are typos of lower-case words: no fact changed
         xs, ys = ta[a0:a1], tb[b0:b1]
         pairs = [
             (i, (x, y))
@@ -327,6 +329,12 @@ def _changes(
         facts = known.a if len(ta) <= len(tb) else known.b
     inner_name = any(c in inner and not _is_number(c[0]) for c in changes)
     return tuple(changes), facts, inner_name
+
+
+def _may_be_fact(word: str) -> bool:
+    """Whether `_changed_fact(word, ...)` can hold: a number or a capitalised word."""
+    c = word[:1]
+    return c.isdigit() or c == "." or c.isupper()
 
 
 def _changed_fact(x: str, y: str, name_similarity: float) -> bool:

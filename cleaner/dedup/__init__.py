@@ -224,7 +224,6 @@ def deduplicate(
         index.check(params)
     texts = _slices(df["body"], cfg.batch_size) if bodies is None else bodies
     exact, bands, n_tok, words = _sign(texts, df.height, params, progress)
-    infos = doc_infos(df, n_tok)
     rank = np.empty(df.height, np.int64)
     order = keep_order_frame(df, n_tok, cfg)
     rank[order] = np.arange(df.height)
@@ -233,6 +232,7 @@ def deduplicate(
     )
     hist = _history(index, df, bands, cfg) if index is not None else None
     bands = spool_array(bands)  # read again only to save the index
+    infos = doc_infos(df, n_tok)  # after the candidate search, the stage's peak
 
     def check(a: Doc, b: Doc) -> Verdict:
         return verify(a, b, cfg)

@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 # Modules whose source the compiled kernels depend on (code or constants).
@@ -66,3 +68,11 @@ def compiled(fn: Callable[..., Any]) -> Any:
     if path is not None:
         _purge_stale(path, fn.__module__.rsplit(".", 1)[-1])
     return kernel
+
+
+def frozen(x: npt.NDArray[Any], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A read-only, contiguous view (a copy only if needed): one compiled signature for
+    every caller, whether its buffer came from Arrow (read-only) or from numpy."""
+    view = np.ascontiguousarray(x, dtype=dtype).view()
+    view.flags.writeable = False
+    return view

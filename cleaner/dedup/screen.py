@@ -23,13 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.jit import compiled
+from cleaner.dedup.jit import compiled, frozen
 from cleaner.dedup.screen_words import (
     FACT,
     NAME,
@@ -426,14 +425,6 @@ class Screened:
         return None if nested < 0 else FactCounts(nested == 1, fa, fb)
 
 
-def _frozen(x: npt.NDArray[Any], dtype: type[np.generic]) -> npt.NDArray[Any]:
-    """A read-only, contiguous view (a copy only if needed): one compiled signature for
-    every caller, whether its buffer came from Arrow (read-only) or from numpy."""
-    view = np.ascontiguousarray(x, dtype=dtype).view()
-    view.flags.writeable = False
-    return view
-
-
 def screen_rows(
     data: npt.NDArray[np.uint8],
     offsets: npt.NDArray[np.int64],
@@ -448,10 +439,10 @@ def screen_rows(
     conts = np.empty(n, np.float64)
     facts = np.empty((n, 3), np.int32)
     _screen_many(
-        _frozen(data, np.uint8),
-        _frozen(offsets, np.int64),
-        _frozen(a, np.int64),
-        _frozen(b, np.int64),
+        frozen(data, np.uint8),
+        frozen(offsets, np.int64),
+        frozen(a, np.int64),
+        frozen(b, np.int64),
         params.floats,
         params.ints,
         params.not_names,

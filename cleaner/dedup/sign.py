@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from cleaner.dedup.jit import compiled
+from cleaner.dedup.jit import compiled, frozen
 from cleaner.dedup.keys import (
     _BYTE_POW,
     _MIX1,
@@ -65,11 +65,11 @@ def sign_texts(texts: pl.Series, p: DedupParams) -> Signed:
         raise ValueError(f"{p.bands} bands of {p.rows} rows need more than {p.num_perm} slots")
     folded = _fold_fast(texts)
     data, offsets = text_buffer(folded)
-    w_offsets, w_data = _kept_words(data, offsets, _WORD_BYTE)
+    w_offsets, w_data = _kept_words(frozen(data, np.uint8), frozen(offsets, np.int64), _WORD_BYTE)
     low, low_offsets = text_buffer(folded.str.to_lowercase())
     exact, bands, n_tok = _sign(
-        low,
-        low_offsets,
+        frozen(low, np.uint8),
+        frozen(low_offsets, np.int64),
         _WORD_BYTE,
         _BYTE_POW,
         np.array(_POS_MULT, np.uint64),

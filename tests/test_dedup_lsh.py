@@ -183,3 +183,18 @@ def test_cross_pairs_link_a_big_bucket_to_its_most_recent_rows() -> None:
     history = np.full((50, 1), 9, dtype=np.uint64)
     pairs = cross_pairs(np.array([[9]], dtype=np.uint64), history, max_bucket=10, bucket_top=3)
     assert pairs.rows() == [(0, 47, 1, 0), (0, 48, 1, 0), (0, 49, 1, 0)]
+
+
+def test_pairs_sharing_every_key_of_the_widest_banding_keep_their_counts() -> None:
+    """2 views x 128 one-row bands: 256 shared keys must fit the packed ordering."""
+    keys = np.tile(np.arange(1, 257, dtype=np.uint64), (3, 1))
+    assert candidate_pairs(keys, np.arange(3), 64, 8, per_row=2).rows() == [
+        (1, 0, 256, 256),
+        (2, 0, 256, 256),
+        (2, 1, 256, 256),
+    ]
+    assert cross_pairs(keys, keys, max_bucket=64, bucket_top=8, per_row=1).rows() == [
+        (0, 2, 256, 256),
+        (1, 2, 256, 256),
+        (2, 2, 256, 256),
+    ]

@@ -190,9 +190,6 @@ _EMPTY_PAIRS: dict[str, type[pl.DataType]] = {
     "hits": pl.Int64,
     "rare": pl.Int64,
 }
-# A pair's rare hits (shared keys of small buckets) rank before its hits; any weight
-# above the most keys a pair can share (2 views x at most 128 bands) does that.
-_RARE_WEIGHT = 512
 
 
 def _sorted_entries(keys: npt.NDArray[np.unsignedinteger], order: npt.NDArray[np.int64]) -> U64:
@@ -267,7 +264,8 @@ def _best(
     uniq = pair[at]
     if per_row is not None and len(uniq):
         cap = (1 << hit_bits) - 1
-        score = n_rare * _RARE_WEIGHT + hits  # rare hits first, then all hits
+        weight = int(hits.max()) + 1
+        score = n_rare * weight + hits  # rare hits first, then all hits
         if int(score.max()) > cap:
             raise ValueError("too many shared keys per pair for the packed ordering")
         local = uniq >> 32
@@ -280,7 +278,7 @@ def _best(
         pos = np.arange(len(local)) - np.repeat(start, np.diff(np.append(start, len(local))))
         packed = packed[pos < per_row]
         score = cap - ((packed >> 32) & cap)
-        n_rare, hits = score // _RARE_WEIGHT, score % _RARE_WEIGHT
+        n_rare, hits = score // weight, score % weight
         uniq = ((packed >> (32 + hit_bits)) << 32) | (packed & 0xFFFFFFFF)
     return (uniq >> 32) + base, uniq & 0xFFFFFFFF, hits.astype(np.int64), n_rare.astype(np.int64)
 
@@ -418,7 +416,7 @@ def cross_pairs(
     max_bucket: int | None = None,
     bucket_top: int = 8,
     per_row: int | None = None,
-    chunk: int = 20_000,
+    chunk: int = 16_384,
 ) -> pl.DataFrame:
     """Pairs (row of `keys`, row of `other`) sharing at least one band key, with hits.
 

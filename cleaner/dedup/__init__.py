@@ -25,11 +25,11 @@ from cleaner.dedup.cluster import (
     keep_order_frame,
 )
 from cleaner.dedup.index import DedupIndex, IndexMismatchError
-from cleaner.dedup.keys import KEY_VERSION, Words, tokenize
+from cleaner.dedup.keys import KEY_VERSION, Words
 from cleaner.dedup.lsh import LshParams, candidate_pairs, cross_pairs, derive_params
 from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
 from cleaner.dedup.result import DedupParams, DedupResult
-from cleaner.dedup.sign import WordSpool, sign_texts, spool_array
+from cleaner.dedup.sign import WordSpool, folded_words, sign_texts, spool_array
 from cleaner.dedup.verify import Doc, Verdict, verify
 from cleaner.progress import Progress, quiet
 
@@ -130,7 +130,7 @@ def _sign(
     with ThreadPoolExecutor(_SIGN_THREADS) as pool:
         pending: deque[Future[tuple[np.ndarray, np.ndarray, np.ndarray, Words]]] = deque()
         for chunk in bodies:
-            pending.append(pool.submit(one, chunk.cast(pl.Utf8)))
+            pending.append(pool.submit(one, chunk))  # sign_texts casts it to text
             if len(pending) > 2 * _SIGN_THREADS:  # bounded read-ahead
                 take(pending.popleft().result())
         for f in pending:
@@ -179,9 +179,7 @@ def _history(
     # The same words tonight's stories are verified on, so a copy gets the same verdict
     # against last night's article as it would have got in one batch with it.
     texts = pl.Series([bodies.get(r, "") for r in rows], dtype=pl.Utf8)
-    words = tokenize(texts, words=True).words
-    assert words is not None
-    store, pos = DocStore(words), {r: i for i, r in enumerate(rows)}
+    store, pos = DocStore(folded_words(texts)), {r: i for i, r in enumerate(rows)}
     hist_exact: dict[int, int] = {}
     for r, (key, mine) in enumerate(zip(meta["exact_key"].to_list(), own, strict=True)):
         if not mine:

@@ -236,11 +236,11 @@ def _best(
     per_row: int | None,
     base: int,
     chunk: int,
-    rare: npt.NDArray[np.bool_] | None = None,
+    rare: npt.NDArray[np.bool_],
 ) -> tuple[I64, I64, I64, I64]:
     """Distinct (left, right) with their occurrences (hits) and rare ones, capped per left.
 
-    `rare[i]`: occurrence i comes from a small bucket (no rare counts without it). Each
+    `rare[i]`: occurrence i comes from a small bucket. Each
     left keeps its `per_row` partners with most rare hits, then most hits, then smallest
     right code. Lefts lie in [base, base + chunk), rights in [0, 2**32): a pair packs
     into one int64 (with its rare bit below), and the ordering (left, -rare, -hits,
@@ -250,9 +250,7 @@ def _best(
     hit_bits = 31 - left_bits
     if hit_bits < 8:
         raise ValueError(f"chunk too large for the packed ordering: {chunk}")
-    pair = ((code_left - base) << 33) | (code_right << 1)
-    if rare is not None:
-        pair |= rare
+    pair = ((code_left - base) << 33) | (code_right << 1) | rare
     pair.sort()
     flag = pair & 1
     pair >>= 1

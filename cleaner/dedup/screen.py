@@ -115,12 +115,8 @@ def _lcs_blocks(ha, hb):  # pragma: no cover - compiled
                 col -= 1
             else:
                 row -= 1
-                if row > 0 and not (
-                    (rows[row - 1, (col - 1) >> 6] >> np.uint64((col - 1) & 63)) & _ONE
-                ):
-                    pass
-                else:
-                    col -= 1
+                if row == 0 or (rows[row - 1, (col - 1) >> 6] >> np.uint64((col - 1) & 63)) & _ONE:
+                    col -= 1  # a match: the bit above is set, or the first row
                     ri[rk] = col + p
                     rj[rk] = row + p
                     rk += 1

@@ -64,8 +64,6 @@ def sign_texts(texts: pl.Series, p: DedupParams) -> Signed:
     if p.bands * p.rows > p.num_perm:
         raise ValueError(f"{p.bands} bands of {p.rows} rows need more than {p.num_perm} slots")
     folded = _fold_fast(texts)
-    data, offsets = text_buffer(folded)
-    w_offsets, w_data = _kept_words(frozen(data, np.uint8), frozen(offsets, np.int64), _WORD_BYTE)
     low, low_offsets = text_buffer(folded.str.to_lowercase())
     exact, bands, n_tok = _sign(
         frozen(low, np.uint8),
@@ -79,7 +77,31 @@ def sign_texts(texts: pl.Series, p: DedupParams) -> Signed:
         p.bands,
         p.rows,
     )
-    return Signed(exact, bands, n_tok, Words(w_offsets, w_data))
+    return Signed(exact, bands, n_tok, _words(folded))
+
+
+def folded_words(texts: pl.Series) -> Words:
+    """The folded words of texts, exactly as `sign_texts` keeps them, without the keys.
+
+    >>> folded_words(pl.Series(["Rain, 5% rain!"])).text(0)
+    ' Rain 5 percent rain'
+    """
+    return _words(_fold_fast(texts))
+
+
+def _words(folded: pl.Series) -> Words:
+    data, offsets = text_buffer(folded)
+    w_offsets, w_data = _kept_words(frozen(data, np.uint8), frozen(offsets, np.int64), _WORD_BYTE)
+    return Words(w_offsets, w_data)
+
+
+def _mapped(file: IO[bytes], dtype: type[np.generic], shape: tuple[int, ...]) -> npt.NDArray[Any]:
+    """What was written to `file`, mapped back read-only. The file is closed: the map
+    keeps the unlinked file alive."""
+    file.flush()
+    view = np.memmap(file, dtype, mode="r", shape=shape)
+    file.close()
+    return view
 
 
 # Batches whose words pass this size are spooled to a temporary file (see WordSpool).
@@ -142,16 +164,9 @@ class WordSpool:
         """All chunks' words as one `Words` (a memory map if spooled)."""
         if self.file is None:
             return Words.concat(self.parts)
-        self.file.flush()
-        if self.size == 0:  # only empty texts: nothing to map
-            self.file.close()
-            return Words(
-                np.concatenate([*self.offsets, [0]]).astype(np.int64), np.zeros(0, np.uint8)
-            )
+        # Spooling starts with a non-empty chunk: there are bytes to map.
         offsets = np.concatenate([*self.offsets, [self.size]]).astype(np.int64)
-        data = np.memmap(self.file, np.uint8, mode="r", shape=(self.size,))
-        self.file.close()  # the map keeps the (unlinked) file alive
-        return Words(offsets, data)
+        return Words(offsets, _mapped(self.file, np.uint8, (self.size,)))
 
 
 def spool_array(a: npt.NDArray[Any], limit: int = SPOOL_BYTES) -> npt.NDArray[Any]:
@@ -165,8 +180,7 @@ def spool_array(a: npt.NDArray[Any], limit: int = SPOOL_BYTES) -> npt.NDArray[An
     try:
         with tempfile.TemporaryFile(prefix="cleaner-array-") as f:
             f.write(np.ascontiguousarray(a).data)
-            f.flush()
-            return np.memmap(f, a.dtype, mode="r", shape=a.shape)
+            return _mapped(f, a.dtype.type, a.shape)
     except OSError:
         return a
 

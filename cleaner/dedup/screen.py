@@ -185,17 +185,19 @@ def _facts(h, flags):  # pragma: no cover - compiled
         if flags[t] & FACT:
             out[k] = h[t]
             k += 1
-    return np.unique(out[:k]), k
+    return np.sort(out[:k]), k
 
 
 @compiled
 def _subset(x, y):  # pragma: no cover - compiled
+    """Whether sorted x is a sub-multiset of sorted y: each value at most as often."""
     j = 0
     for v in x:
         while j < len(y) and y[j] < v:
             j += 1
         if j == len(y) or y[j] != v:
             return False
+        j += 1  # each occurrence in y answers for one in x
     return True
 
 
@@ -401,7 +403,7 @@ class FactCounts:
     the word rules equal), without building either in Python.
     """
 
-    nested: bool  # every fact of one text is among the other's
+    nested: bool  # every fact of one text is among the other's, as often (verify.nested_facts)
     a: int  # fact words of text a, repeats counted (Doc.n_facts)
     b: int
 

@@ -20,7 +20,16 @@ import numpy.typing as npt
 from numba import njit
 
 # Modules whose source the compiled kernels depend on (code or constants).
-_SOURCES = ("jit.py", "keys.py", "lsh.py", "screen.py", "screen_words.py", "sign.py")
+_SOURCES = (
+    "codes.py",
+    "jit.py",
+    "keys.py",
+    "lcs.py",
+    "lsh.py",
+    "screen.py",
+    "screen_words.py",
+    "sign.py",
+)
 
 
 @lru_cache(maxsize=1)

@@ -29,10 +29,11 @@ import numpy.typing as npt
 import polars as pl
 
 from cleaner.config import DedupConfig
+from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.keys import I64, Words
 from cleaner.dedup.screen import (
     GUARD,
-    REJECT,
+    PASS,
     FactCounts,
     screen_params,
     screen_rows,
@@ -76,9 +77,15 @@ class _Cached:
         self.screen = screen_params(cfg)
         self.doc = lru_cache(maxsize=8192)(store.doc)
 
-    def check(self, a: int, b: int, known: FactCounts | None = None) -> Verdict:
+    def check(
+        self,
+        a: int,
+        b: int,
+        known: FactCounts | None = None,
+        codes: PairCodes | None = None,
+    ) -> Verdict:
         """The rapidfuzz check alone, for a pair the screen passed."""
-        return check(self.doc(a), self.doc(b), self.cfg, known)
+        return check(self.doc(a), self.doc(b), self.cfg, known, codes)
 
 
 _WORKER: tuple[_Cached, I64, I64] | None = None  # set in the parent just before the fork
@@ -96,18 +103,17 @@ def _run_range(span: tuple[int, int]) -> list[tuple[int, Verdict | None]]:
     one, a, b = _WORKER
     lo, hi = span
     screened = screen_rows(one.words.data, one.words.offsets, a[lo:hi], b[lo:hi], one.screen)
-    codes = screened.codes
-    out: list[tuple[int, Verdict | None]] = []
-    for k in np.flatnonzero(codes != REJECT).tolist():
+    out: list[tuple[int, Verdict | None]] = [
+        (lo + k, None) for k in np.flatnonzero(screened.codes == GUARD).tolist()
+    ]
+    for k in np.flatnonzero(screened.codes == PASS).tolist():
         i = lo + k
-        if codes[k] == GUARD:
-            out.append((i, None))
-            continue
-        v = one.check(int(a[i]), int(b[i]), screened.fact_counts(k))
+        v = one.check(int(a[i]), int(b[i]), screened.fact_counts(k), screened.words[k])
         if v.duplicate:
             out.append((i, v))
         elif v.template_changes:
             out.append((i, None))
+    out.sort(key=lambda found: found[0])
     return out
 
 

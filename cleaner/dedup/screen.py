@@ -28,7 +28,9 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
+from cleaner.dedup.codes import PairCodes, capacity, decode, emit
 from cleaner.dedup.jit import compiled, frozen
+from cleaner.dedup.lcs import lcs_blocks
 from cleaner.dedup.screen_words import (
     FACT,
     NAME,
@@ -42,105 +44,6 @@ from cleaner.dedup.screen_words import (
 )
 
 REJECT, GUARD, PASS = 0, 1, 2  # screen codes: different stories, template guard, verify it
-_ONE = np.uint64(1)
-_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
-@compiled
-def _lcs_blocks(ha, hb):  # pragma: no cover - compiled
-    """Equal blocks (start a, start b, length) of rapidfuzz's LCS alignment of ha and hb."""
-    n, m = len(ha), len(hb)
-    p = 0
-    while p < n and p < m and ha[p] == hb[p]:
-        p += 1
-    s = 0
-    while s < n - p and s < m - p and ha[n - 1 - s] == hb[m - 1 - s]:
-        s += 1
-    na, nb = n - p - s, m - p - s
-    mi = np.empty(min(n, m), np.int64)
-    mj = np.empty(min(n, m), np.int64)
-    k = 0
-    for t in range(p):
-        mi[k] = t
-        mj[k] = t
-        k += 1
-    if na > 0 and nb > 0:
-        a = ha[p : p + na]
-        b = hb[p : p + nb]
-        words = (na + 63) // 64
-        # Pattern bits of each distinct word of a, found through a small open-addressing
-        # table (the words are hashes already: their low bits are the slot).
-        size = 1
-        while size < 2 * na:
-            size *= 2
-        mask = np.uint64(size - 1)
-        slot_key = np.empty(size, np.uint64)
-        slot_row = np.full(size, -1, np.int64)
-        pm = np.zeros((na, words), np.uint64)
-        nu = 0
-        for pos in range(na):
-            q = np.int64(a[pos] & mask)
-            while slot_row[q] >= 0 and slot_key[q] != a[pos]:
-                q = (q + 1) & (size - 1)
-            if slot_row[q] < 0:
-                slot_key[q] = a[pos]
-                slot_row[q] = nu
-                nu += 1
-            pm[slot_row[q], pos >> 6] |= _ONE << np.uint64(pos & 63)
-        rows = np.empty((nb, words), np.uint64)
-        cur = np.full(words, _ALL, np.uint64)
-        for j in range(nb):
-            q = np.int64(b[j] & mask)
-            while slot_row[q] >= 0 and slot_key[q] != b[j]:
-                q = (q + 1) & (size - 1)
-            g = slot_row[q]
-            if g >= 0:
-                carry = np.uint64(0)
-                for w in range(words):
-                    sw = cur[w]
-                    u = sw & pm[g, w]
-                    t1 = sw + carry
-                    c1 = t1 < sw
-                    x = t1 + u
-                    c2 = x < t1
-                    carry = np.uint64(1) if (c1 or c2) else np.uint64(0)
-                    cur[w] = x | (sw - u)
-            rows[j, :] = cur
-        col, row = na, nb
-        rk = 0
-        ri = np.empty(min(na, nb), np.int64)
-        rj = np.empty(min(na, nb), np.int64)
-        while row > 0 and col > 0:
-            if (rows[row - 1, (col - 1) >> 6] >> np.uint64((col - 1) & 63)) & _ONE:
-                col -= 1
-            else:
-                row -= 1
-                if row == 0 or (rows[row - 1, (col - 1) >> 6] >> np.uint64((col - 1) & 63)) & _ONE:
-                    col -= 1  # a match: the bit above is set, or the first row
-                    ri[rk] = col + p
-                    rj[rk] = row + p
-                    rk += 1
-        for t in range(rk - 1, -1, -1):
-            mi[k] = ri[t]
-            mj[k] = rj[t]
-            k += 1
-    for t in range(s):
-        mi[k] = n - s + t
-        mj[k] = m - s + t
-        k += 1
-    blocks = np.empty((k, 3), np.int64)
-    nbk = 0
-    for t in range(k):
-        if nbk > 0:
-            last = blocks[nbk - 1]
-            if last[0] + last[2] == mi[t] and last[1] + last[2] == mj[t]:
-                last[2] += 1
-                continue
-        blocks[nbk, 0] = mi[t]
-        blocks[nbk, 1] = mj[t]
-        blocks[nbk, 2] = 1
-        nbk += 1
-    return blocks[:nbk]
 
 
 @dataclass(frozen=True)
@@ -350,7 +253,7 @@ def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
         return REJECT, 0.0, 0.0
     if short == 0:
         return REJECT, 0.0, 0.0
-    blocks = _lcs_blocks(ha, hb)
+    blocks = lcs_blocks(ha, hb)
     matched = 0
     for g in range(len(blocks)):
         if blocks[g, 2] >= min_run:
@@ -381,9 +284,13 @@ def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
 
 
 @compiled
-def _screen_many(buf, offs, a, b, fl, it, not_names, codes, sims, conts, facts):  # pragma: no cover
+def _screen_many(
+    buf, offs, a, b, fl, it, not_names, codes, sims, conts, facts, out, wflags, spans
+):  # pragma: no cover
+    """Screen pairs; the word codes of each pair passed (`codes.emit`) go to out/wflags."""
     if len(a) == 0:
-        return
+        return 0
+    pos = 0
     # Pairs come sorted by row b: each row is parsed once for all its partners.
     rb = b[0]
     B = parse_row(buf, offs[rb], offs[rb + 1], not_names)
@@ -393,6 +300,13 @@ def _screen_many(buf, offs, a, b, fl, it, not_names, codes, sims, conts, facts):
             B = parse_row(buf, offs[rb], offs[rb + 1], not_names)
         A = parse_row(buf, offs[a[i]], offs[a[i] + 1], not_names)
         codes[i], sims[i], conts[i] = _screen_pair(buf, A, B, fl, it, facts[i])
+        spans[i, 0], spans[i, 1], spans[i, 2] = pos, -1, 0
+        if codes[i] == PASS and A[4] and B[4]:
+            end = emit(A[2], B[2], A[3], B[3], out, wflags, pos)
+            if end >= 0:
+                spans[i, 1], spans[i, 2] = len(A[2]), len(B[2])
+                pos = end
+    return pos
 
 
 @dataclass(frozen=True)
@@ -416,6 +330,8 @@ class Screened:
     similarity: npt.NDArray[np.float64]
     containment: npt.NDArray[np.float64]
     facts: npt.NDArray[np.int32]  # (n, 3): nested (1/0, -1 unknown), facts of a, of b
+    # Word codes of each pair passed, for rapidfuzz (`codes.PairCodes`); None for the others.
+    words: list[PairCodes | None]
 
     def fact_counts(self, i: int) -> FactCounts | None:
         """What the screen found out about pair i's facts, if it parsed both texts."""
@@ -436,11 +352,19 @@ def screen_rows(
     sims = np.empty(n, np.float64)
     conts = np.empty(n, np.float64)
     facts = np.empty((n, 3), np.int32)
-    _screen_many(
-        frozen(data, np.uint8),
-        frozen(offsets, np.int64),
-        frozen(a, np.int64),
-        frozen(b, np.int64),
+    data, offsets = frozen(data, np.uint8), frozen(offsets, np.int64)
+    a, b = frozen(a, np.int64), frozen(b, np.int64)
+    cap = capacity(offsets, a, b)  # untouched pages of the buffers cost no memory
+    out, wflags, spans = (
+        np.empty(cap, np.uint32),
+        np.empty(cap, np.uint8),
+        np.empty((n, 3), np.int64),
+    )
+    used = _screen_many(
+        data,
+        offsets,
+        a,
+        b,
         params.floats,
         params.ints,
         params.not_names,
@@ -448,8 +372,11 @@ def screen_rows(
         sims,
         conts,
         facts,
+        out,
+        wflags,
+        spans,
     )
-    return Screened(codes, sims, conts, facts)
+    return Screened(codes, sims, conts, facts, decode(out, wflags, used, spans))
 
 
 def screen_texts(a: str, b: str, params: ScreenParams) -> tuple[int, float, float]:
@@ -475,4 +402,4 @@ def equal_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
     """
     ha = np.array([word_hash(w.lower()) for w in a], np.uint64)
     hb = np.array([word_hash(w.lower()) for w in b], np.uint64)
-    return [(int(x), int(y), int(n)) for x, y, n in _lcs_blocks(ha, hb)]
+    return [(int(x), int(y), int(n)) for x, y, n in lcs_blocks(ha, hb)]

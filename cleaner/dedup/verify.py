@@ -19,11 +19,16 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq, Levenshtein
 
 from cleaner.config import DedupConfig
+from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.keys import surface_tokens
 from cleaner.dedup.screen import PASS, FactCounts, screen_params, screen_texts
-from cleaner.dedup.screen_words import NOT_NAMES
+from cleaner.dedup.screen_words import NAME, NOT_NAMES, NUMBER
 
 Kind = Literal["exact", "near", "contained", "revision"]
+# What alignment compares for a pair: its lower-cased word lists, or the pair's word codes
+# (one character per word, `codes.pair_codes`), which align the same way, faster.
+Keys = tuple[Sequence[str], Sequence[str]]
+_FACTS = NUMBER | NAME
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,11 @@ def align(a: Sequence[object], b: Sequence[object], min_run: int) -> Alignment:
     shared: list[tuple[int, int, int]] = []
     matched = 0
     if a and b:
-        for op in LCSseq.opcodes(a, b):
-            if op.tag == "equal":
-                n = op.src_end - op.src_start
-                if n >= min_run:
-                    shared.append((op.src_start, op.dest_start, n))
-                    matched += n
+        ops = cast(list[tuple[str, int, int, int, int]], LCSseq.opcodes(a, b).as_list())
+        for tag, a0, a1, b0, _ in ops:
+            if tag == "equal" and a1 - a0 >= min_run:
+                shared.append((a0, b0, a1 - a0))
+                matched += a1 - a0
     return Alignment(len(a), len(b), matched, tuple(shared))
 
 
@@ -102,8 +106,12 @@ def _digits(word: str) -> str:
     return "".join(c for c in word if c.isdigit())
 
 
-def align_fuzzy(a: Sequence[str], b: Sequence[str], min_run: int) -> Alignment:
+def align_fuzzy(
+    a: Sequence[str], b: Sequence[str], min_run: int, keys: Keys | None = None
+) -> Alignment:
     """Like `align`, but a word replaced by a misspelling of itself stays in the run.
+
+    `keys`: the pair's word codes (`codes.pair_codes`), aligned instead of the words.
 
     Why: OCR noise or typos at 3% of letters corrupt ~15% of words; with exact tokens a
     noisy reprint's runs break every ~6 words and short pieces fall under `min_run`,
@@ -143,7 +151,7 @@ def align_fuzzy(a: Sequence[str], b: Sequence[str], min_run: int) -> Alignment:
 
     if a and b:
         g: list[int] | None = None  # open gap: [a0, a1, b0, b1]
-        for op in LCSseq.opcodes(a, b):
+        for op in LCSseq.opcodes(*(keys or (a, b))):
             if op.tag == "equal":
                 if g is not None:
                     gap(*g)
@@ -210,6 +218,11 @@ class Doc:
         """Numbers and capitalised words, lower-cased, with how often each occurs."""
         return Counter(f.lower() for f in self._fact_words)
 
+    @cached_property
+    def flags(self) -> bytes:
+        """Each word's flags: `NUMBER`, `NAME` (what `codes.PairCodes` holds, from Python)."""
+        return bytes((NUMBER * _is_number(w)) | (NAME * _is_name(w)) for w in self.words)
+
     @property
     def n_facts(self) -> int:
         """How many numbers and capitalised words the text holds (repeats count)."""
@@ -275,42 +288,51 @@ def template_changes(
 
 
 def _changes(
-    sa: Doc, sb: Doc, name_similarity: float, known: FactCounts | None = None
+    sa: Doc,
+    sb: Doc,
+    name_similarity: float,
+    known: FactCounts | None = None,
+    codes: PairCodes | None = None,
 ) -> tuple[tuple[tuple[str, str], ...], int, bool]:
     """`template_changes`, plus whether a name changed between two equal stretches of text.
 
     Such a name is inside the shared text, not a cruft line or a rewritten start or end.
-    `known`: the texts' fact counts, when the screen has counted them already.
+    `known`: the texts' fact counts, when the screen has counted them already; `codes`:
+    the pair's word codes and flags (`codes.pair_codes`), aligned and read instead of the
+    words. Either way the words are read only where both sides hold a number or a name.
     """
-    ta, tb = sa.words, sb.words
+    if codes is None:
+        keys: Keys = (sa.lower, sb.lower)
+        fa, fb = sa.flags, sb.flags
+    else:
+        keys, fa, fb = (codes.a, codes.b), codes.flags_a, codes.flags_b
+    la, lb = len(fa), len(fb)
     found: dict[tuple[int, int], tuple[str, str]] = {}  # by position: each pair once
     inner: set[tuple[str, str]] = set()
     # Plain tuples (tag, a0, a1, b0, b1): iterating rapidfuzz's Opcode objects costs more
     # than the alignment itself on long templated pairs.
-    ops = cast(
-        list[tuple[str, int, int, int, int]], Levenshtein.opcodes(sa.lower, sb.lower).as_list()
-    )
+    ops = cast(list[tuple[str, int, int, int, int]], Levenshtein.opcodes(*keys).as_list())
     last = len(ops) - 1
     for k, (tag, a0, a1, b0, b1) in enumerate(ops):
         if tag == "equal":
             continue
         after_equal = k > 0 and ops[k - 1][0] == "equal"
-        number = after_equal and a0 < len(ta) and b0 < len(tb)
-        if number and _is_number(ta[a0]) and _is_number(tb[b0]):
+        if after_equal and a0 < la and b0 < lb and fa[a0] & fb[b0] & NUMBER:
             # A number right after shared text that differs is a changed fact whatever
             # follows it, even at the end or before a swapped sentence: "a crowd of
             # 36,754" for "a crowd of 51,526" is another match report.
             end = next((j for j in range(k, last + 1) if ops[j][0] == "equal"), last + 1)
             if ops[end - 1][2] > a0 and ops[end - 1][4] > b0:
-                found[a0, b0] = (ta[a0], tb[b0])
+                found[a0, b0] = (sa.words[a0], sb.words[b0])
         # Not at the very end: a cut ending followed by cruft lines looks like a swap. A
         # longer block counts only when it is a filled template: "Glenwood Yardley 6-0"
         # for "Westbury Iverson 2-1", facts for facts, its other words at most misspelt.
         if tag != "replace" or k == last:
             continue
-        if a1 - a0 == 1 == b1 - b0 and not _may_be_fact(ta[a0]):
-            continue  # most replaced words are typos of lower-case words: no fact changed
-        xs, ys = ta[a0:a1], tb[b0:b1]
+        n = min(a1 - a0, b1 - b0)
+        if not (fa[a0] & fb[b0] & _FACTS if n == 1 else _any_facts(fa, fb, a0, b0, n)):
+            continue  # no number for a number nor name for a name: no fact changed
+        xs, ys = sa.words[a0:a1], sb.words[b0:b1]
         pairs = [
             (i, (x, y))
             for i, (x, y) in enumerate(zip(xs, ys, strict=False))
@@ -325,17 +347,16 @@ def _changes(
     seen = {(x.lower(), y.lower()) for x, y in found.values()}
     changes = [(x, y) for x, y in found.values() if (y.lower(), x.lower()) not in seen]
     if known is None:
-        facts = sa.n_facts if len(ta) <= len(tb) else sb.n_facts
+        facts = sa.n_facts if la <= lb else sb.n_facts
     else:
-        facts = known.a if len(ta) <= len(tb) else known.b
+        facts = known.a if la <= lb else known.b
     inner_name = any(c in inner and not _is_number(c[0]) for c in changes)
     return tuple(changes), facts, inner_name
 
 
-def _may_be_fact(word: str) -> bool:
-    """Whether `_changed_fact(word, ...)` can hold: a number or a capitalised word."""
-    c = word[:1]
-    return c.isdigit() or c == "." or c.isupper()
+def _any_facts(fa: bytes, fb: bytes, a0: int, b0: int, n: int) -> bool:
+    """Whether a number faces a number, or a name a name, in n words from a0 and b0."""
+    return any(x & y & _FACTS for x, y in zip(fa[a0 : a0 + n], fb[b0 : b0 + n], strict=True))
 
 
 def _changed_fact(x: str, y: str, name_similarity: float) -> bool:
@@ -425,13 +446,22 @@ def verify(a: Doc, b: Doc, cfg: DedupConfig) -> Verdict:
     )
 
 
-def check(a: Doc, b: Doc, cfg: DedupConfig, known: FactCounts | None = None) -> Verdict:
+def check(
+    a: Doc,
+    b: Doc,
+    cfg: DedupConfig,
+    known: FactCounts | None = None,
+    codes: PairCodes | None = None,
+) -> Verdict:
     """The rapidfuzz half of `verify`: alignment, containment and the template guard.
 
-    `known`: the two texts' facts as the compiled screen counted them (bulk verification
-    passes them on), so that they need not be found again in Python; same verdict.
+    Bulk verification passes on what the compiled screen found, for the same verdict
+    with less work in Python: `known`, the two texts' facts as the screen counted them,
+    and `codes`, the pair's word codes and flags (`codes.pair_codes`), which rapidfuzz
+    aligns instead of the lower-cased word lists.
     """
-    short, long_ = sorted((len(a.lower), len(b.lower)))
+    keys: Keys = (a.lower, b.lower) if codes is None else (codes.a, codes.b)
+    short, long_ = sorted((len(keys[0]), len(keys[1])))
     if 2 * short < cfg.min_similarity * (short + long_) and (
         short < cfg.min_contained_tokens or short < cfg.min_length_ratio * long_
     ):
@@ -442,10 +472,10 @@ def check(a: Doc, b: Doc, cfg: DedupConfig, known: FactCounts | None = None) -> 
             f"{cfg.min_similarity:.2f}, shorter text too short to be contained"
         )
         return Verdict(False, None, 0.0, 0.0, (), f"different stories: {why}")
-    al = align(a.lower, b.lower, cfg.min_run)
+    al = align(*keys, cfg.min_run)
     if not _passes(al, cfg) and max(al.similarity, al.containment) >= cfg.fuzzy_floor:
         # Close but not enough on exact words: maybe a noisy copy (see align_fuzzy).
-        fz = align_fuzzy(a.lower, b.lower, cfg.min_run)
+        fz = align_fuzzy(a.lower, b.lower, cfg.min_run, keys)
         if _passes(fz, cfg):
             al = fz
     sim, cont = al.similarity, al.containment
@@ -473,7 +503,7 @@ def check(a: Doc, b: Doc, cfg: DedupConfig, known: FactCounts | None = None) -> 
         # Every number and name of one text is in the other, as often: no fact was
         # swapped for another, so this cannot be the same template filled with other facts.
         return Verdict(True, kind, sim, cont, (), rule)
-    changes, facts, inner_name = _changes(a, b, cfg.template_name_similarity, known)
+    changes, facts, inner_name = _changes(a, b, cfg.template_name_similarity, known, codes)
     share = len(changes) / max(1, facts)
     many = len(changes) >= cfg.template_min_changes and share >= cfg.template_min_share
     # An excerpt (contained) is cut verbatim from its story: one changed number inside it,

@@ -33,7 +33,7 @@ from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.keys import I64, Words
 from cleaner.dedup.screen import (
     GUARD,
-    PASS,
+    REJECT,
     FactCounts,
     screen_params,
     screen_rows,
@@ -103,17 +103,18 @@ def _run_range(span: tuple[int, int]) -> list[tuple[int, Verdict | None]]:
     one, a, b = _WORKER
     lo, hi = span
     screened = screen_rows(one.words.data, one.words.offsets, a[lo:hi], b[lo:hi], one.screen)
-    out: list[tuple[int, Verdict | None]] = [
-        (lo + k, None) for k in np.flatnonzero(screened.codes == GUARD).tolist()
-    ]
-    for k in np.flatnonzero(screened.codes == PASS).tolist():
+    codes = screened.codes
+    out: list[tuple[int, Verdict | None]] = []
+    for k in np.flatnonzero(codes != REJECT).tolist():
         i = lo + k
+        if codes[k] == GUARD:
+            out.append((i, None))
+            continue
         v = one.check(int(a[i]), int(b[i]), screened.fact_counts(k), screened.words[k])
         if v.duplicate:
             out.append((i, v))
         elif v.template_changes:
             out.append((i, None))
-    out.sort(key=lambda found: found[0])
     return out
 
 

@@ -1,9 +1,10 @@
-"""Word codes (`codes.pair_codes`): rapidfuzz aligns them as it aligns the word lists."""
+"""Word codes (`codes.emit`): rapidfuzz aligns them as it aligns the word lists."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,8 +14,9 @@ from rapidfuzz.distance import LCSseq, Levenshtein
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import codes as codes_mod
-from cleaner.dedup.codes import PairCodes, pair_codes
+from cleaner.dedup.codes import PairCodes, capacity, decode, emit
 from cleaner.dedup.screen import PASS, screen_params, screen_rows
+from cleaner.dedup.screen_words import parse_row
 from cleaner.dedup.verify import Doc, check
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
@@ -32,9 +34,29 @@ def _buffer(*texts: str) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(raw), np.uint8), offsets
 
 
+def pair_codes(
+    data: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, write: Any = emit
+) -> list[PairCodes | None]:
+    """Codes of any pairs, passed by the screen or not: its parse, `emit` and `decode`."""
+    out = np.empty(capacity(offsets, a, b), np.uint32)
+    flags = np.empty(len(out), np.uint8)
+    spans = np.empty((len(a), 3), np.int64)
+    pos = 0
+    for i, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+        rx = parse_row(data, offsets[x], offsets[x + 1], PARAMS.not_names)
+        ry = parse_row(data, offsets[y], offsets[y + 1], PARAMS.not_names)
+        spans[i] = (pos, -1, 0)
+        if rx[4] and ry[4]:
+            end = write(rx[2], ry[2], rx[3], ry[3], out, flags, pos)
+            if end >= 0:
+                spans[i] = (pos, len(rx[2]), len(ry[2]))
+                pos = end
+    return decode(out, flags, pos, spans)
+
+
 def _codes(a: str, b: str) -> PairCodes | None:
     data, offsets = _buffer(a, b)
-    return pair_codes(data, offsets, np.array([0]), np.array([1]), PARAMS.not_names)[0]
+    return pair_codes(data, offsets, np.array([0]), np.array([1]))[0]
 
 
 @given(_words, _words)
@@ -50,7 +72,10 @@ def test_codes_align_as_the_lower_cased_words_do(a: list[str], b: list[str]) -> 
     assert [ca[i] == cb[j] for i, j in pos] == [la[i] == lb[j] for i, j in pos]
     assert LCSseq.opcodes(ca, cb).as_list() == LCSseq.opcodes(la, lb).as_list()
     assert Levenshtein.opcodes(ca, cb).as_list() == Levenshtein.opcodes(la, lb).as_list()
-    assert (found.flags_a, found.flags_b) == (Doc(" ".join(a)).flags, Doc(" ".join(b)).flags)
+    assert (found.flags_a, found.flags_b) == (
+        bytes(Doc(" ".join(a)).flags),
+        bytes(Doc(" ".join(b)).flags),
+    )
 
 
 def test_rows_the_screen_does_not_parse_get_no_codes() -> None:
@@ -63,21 +88,15 @@ def test_pairs_past_the_code_points_get_no_codes_and_the_others_do(
     # Past 0x10FFFF distinct words a pair falls back to its word lists. Shown with a lower
     # limit on the kernel's Python source: the compiled kernel froze the constant.
     data, offsets = _buffer("a b c", "a b", "d e f g h", "i j k l")
-    found = pair_codes(data, offsets, np.array([0, 2]), np.array([1, 3]), PARAMS.not_names)
+    rows = (np.array([0, 2]), np.array([1, 3]))
+    found = pair_codes(data, offsets, *rows)
     assert [(c.a, c.b) for c in found if c is not None] == [
         ("\x01\x02\x03", "\x01\x02"),
         ("\x01\x02\x03\x04\x05", "\x06\x07\x08\x09"),
     ]
     monkeypatch.setattr(codes_mod, "_MAX_CODE", 6)
-    monkeypatch.setattr(codes_mod, "emit", codes_mod.emit.py_func)
-    slow = codes_mod._codes_many.py_func
-    out, flags = np.empty(32, np.uint32), np.empty(32, np.uint8)
-    spans = np.empty((2, 3), np.int64)
-    rows = (np.array([0, 2]), np.array([1, 3]))
-    args = (data, offsets, *rows, PARAMS.not_names, out, flags, spans)
-    used = slow(*args)
-    assert spans[:, 1].tolist() == [3, -1]  # the second pair has 9 distinct words
-    assert used == 5
+    limited = pair_codes(data, offsets, *rows, write=codes_mod.emit.py_func)
+    assert limited == [found[0], None]  # the second pair has 9 distinct words
 
 
 def test_surrogate_code_points_are_skipped() -> None:
@@ -95,7 +114,7 @@ def test_golden_pairs_get_the_same_verdict_from_codes(case: dict[str, object]) -
     da, db = Doc.of(str(case["a"])), Doc.of(str(case["b"]))
     data, offsets = _buffer(da.folded, db.folded)
     known = screen_rows(data, offsets, np.array([0]), np.array([1]), PARAMS).fact_counts(0)
-    found = pair_codes(data, offsets, np.array([0]), np.array([1]), PARAMS.not_names)[0]
+    found = pair_codes(data, offsets, np.array([0]), np.array([1]))[0]
     assert found is not None
     cfg = DedupConfig()
     assert check(da, db, cfg, known, found) == check(Doc(da.folded), Doc(db.folded), cfg)
@@ -144,7 +163,7 @@ def test_any_pair_gets_the_same_verdict_from_codes(a: list[str], b: list[str]) -
     b = a[: len(a) // 2] + b
     da, db = Doc(" ".join(a)), Doc(" ".join(b))
     data, offsets = _buffer(da.folded, db.folded)
-    found = pair_codes(data, offsets, np.array([0]), np.array([1]), PARAMS.not_names)[0]
+    found = pair_codes(data, offsets, np.array([0]), np.array([1]))[0]
     assert found is not None
     cfg = DedupConfig()
     assert check(da, db, cfg, None, found) == check(Doc(da.folded), Doc(db.folded), cfg)
@@ -155,5 +174,5 @@ def test_the_screen_hands_on_the_codes_of_the_pairs_it_passes(case: dict[str, ob
     da, db = Doc.of(str(case["a"])), Doc.of(str(case["b"]))
     data, offsets = _buffer(da.folded, db.folded)
     screened = screen_rows(data, offsets, np.array([0]), np.array([1]), PARAMS)
-    alone = pair_codes(data, offsets, np.array([0]), np.array([1]), PARAMS.not_names)[0]
+    alone = pair_codes(data, offsets, np.array([0]), np.array([1]))[0]
     assert screened.words[0] == (alone if screened.codes[0] == PASS else None)

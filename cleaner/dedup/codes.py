@@ -5,10 +5,10 @@ rapidfuzz aligns two lists of Python strings at a cost that is mostly the lists:
 alignments (`LCSseq.opcodes`, `Levenshtein.opcodes`) depend only on which elements are
 equal, so two strings in which each character stands for one lower-cased word (the same
 word, the same character, within the pair) align exactly as the word lists do, and are
-built by compiled code straight from the batch's words buffer (`keys.Words`) with no
-object per word. Verification (`verify.check`) aligns these, and the template guard reads
-each word's flags (number, name) from them: the words themselves are read only where
-facts differ.
+written by the compiled screen (`screen.screen_rows`) for each pair it passes, from the
+rows it has already parsed, with no object per word. Verification (`verify.check`)
+aligns these, and the template guard reads each word's flags (number, name) from them:
+the words themselves are read only where facts differ.
 
 Words are told apart by the screen's 64-bit hash of their lower-cased letters
 (`screen_words.parse_row`), as the screen's own alignment does: two different words of a
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from cleaner.dedup.jit import compiled, frozen
-from cleaner.dedup.screen_words import NAME, NUMBER, parse_row
+from cleaner.dedup.jit import compiled
+from cleaner.dedup.screen_words import NAME, NUMBER
 
 _SURROGATES = 0xD800  # code points 0xD800-0xDFFF cannot be in a Python str
 _MAX_CODE = 0x10FFFF
@@ -74,25 +74,6 @@ def emit(ha, hb, fa, fb, out, flags, pos):  # pragma: no cover - compiled
     return pos
 
 
-@compiled
-def _codes_many(buf, offs, a, b, not_names, out, flags, spans):  # pragma: no cover - compiled
-    """Codes of pairs (row a[i], row b[i]) into `out`, the words' flags into `flags` at
-    the same places; spans[i] = (start, len a, len b), len a -1 for a pair without codes
-    (a row the screen does not parse, or more distinct words than code points).
-    """
-    pos = 0
-    for i in range(len(a)):
-        A = parse_row(buf, offs[a[i]], offs[a[i] + 1], not_names)
-        B = parse_row(buf, offs[b[i]], offs[b[i] + 1], not_names)
-        spans[i, 0], spans[i, 1], spans[i, 2] = pos, -1, 0
-        if A[4] and B[4]:
-            end = emit(A[2], B[2], A[3], B[3], out, flags, pos)
-            if end >= 0:
-                spans[i, 1], spans[i, 2] = len(A[2]), len(B[2])
-                pos = end
-    return pos
-
-
 def capacity(
     offsets: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
 ) -> int:
@@ -107,7 +88,15 @@ def decode(
     used: int,
     spans: npt.NDArray[np.int64],
 ) -> list[PairCodes | None]:
-    """The pairs' codes as strings, from what `emit` wrote."""
+    """The pairs' codes as strings, from what `emit` wrote; spans[i] = (start, len a,
+    len b), len a -1 for a pair without codes.
+
+    >>> out = np.array([1, 2, 3, 4, 1, 2], np.uint32)
+    >>> flags = np.array([2, 0, 0, 2, 0, 0], np.uint8)
+    >>> c = decode(out, flags, 6, np.array([[0, 3, 3], [6, -1, 0]]))
+    >>> c[0].a, c[0].b, list(c[0].flags_b), c[1]
+    ('\\x01\\x02\\x03', '\\x04\\x01\\x02', [2, 0, 0], None)
+    """
     text, fl = out[:used].tobytes().decode("utf-32-le"), flags[:used].tobytes()
     found: list[PairCodes | None] = []
     for start, la, lb in spans.tolist():
@@ -117,30 +106,3 @@ def decode(
             mid, end = start + la, start + la + lb
             found.append(PairCodes(text[start:mid], text[mid:end], fl[start:mid], fl[mid:end]))
     return found
-
-
-def pair_codes(
-    data: npt.NDArray[np.uint8],
-    offsets: npt.NDArray[np.int64],
-    a: npt.NDArray[np.int64],
-    b: npt.NDArray[np.int64],
-    not_names: npt.NDArray[np.uint64],
-) -> list[PairCodes | None]:
-    """For pairs (row a[i], row b[i]) of a words buffer: the two rows' codes, or None.
-
-    `not_names`: hashes of the capitalised words that are not names (`ScreenParams`).
-
-    >>> text = b"Rain fell in Leeds rain fell"
-    >>> data = np.frombuffer(text, np.uint8)
-    >>> no = np.zeros(0, np.uint64)
-    >>> c = pair_codes(data, np.array([0, 12, len(text)]), np.array([0]), np.array([1]), no)[0]
-    >>> c.a, c.b, list(c.flags_b)
-    ('\\x01\\x02\\x03', '\\x04\\x01\\x02', [2, 0, 0])
-    """
-    data, offsets = frozen(data, np.uint8), frozen(offsets, np.int64)
-    a, b = frozen(a, np.int64), frozen(b, np.int64)
-    cap = capacity(offsets, a, b)
-    out, flags = np.empty(cap, np.uint32), np.empty(cap, np.uint8)
-    spans = np.empty((len(a), 3), np.int64)
-    used = _codes_many(data, offsets, a, b, frozen(not_names, np.uint64), out, flags, spans)
-    return decode(out, flags, used, spans)

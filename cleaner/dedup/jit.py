@@ -4,7 +4,7 @@ numba caches a compiled function next to its module and checks only that module'
 source: a kernel that inlines a helper from another module (the screen calls the word
 rules of `screen_words`; signing reads constants of `keys` and `lsh`) would keep running
 the old helper after an edit or an upgrade. So every kernel module's cache files carry
-the digest of all the sources kernels depend on, and are deleted when it changes.
+the digest of the whole dedup package's sources, and are deleted when it changes.
 """
 
 from __future__ import annotations
@@ -19,26 +19,18 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-# Modules whose source the compiled kernels depend on (code or constants).
-_SOURCES = (
-    "codes.py",
-    "jit.py",
-    "keys.py",
-    "lcs.py",
-    "lsh.py",
-    "screen.py",
-    "screen_words.py",
-    "sign.py",
-)
-
 
 @lru_cache(maxsize=1)
 def sources_digest() -> str:
-    """Digest of the kernels' sources: any edit gives another one."""
-    here = Path(__file__).parent
+    """Digest of every module of the dedup package: any edit gives another one.
+
+    All of them, not a list of the kernels' own: a kernel reads helpers and constants
+    of other modules, and a module that gains a kernel cannot be left off a list.
+    """
     h = hashlib.sha256()
-    for name in _SOURCES:
-        h.update((here / name).read_bytes())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -26,7 +26,7 @@ from cleaner.dedup.screen_words import NAME, NOT_NAMES, NUMBER
 
 Kind = Literal["exact", "near", "contained", "revision"]
 # What alignment compares for a pair: its lower-cased word lists, or the pair's word codes
-# (one character per word, `codes.pair_codes`), which align the same way, faster.
+# (one character per word, `codes.PairCodes`), which align the same way, faster.
 Keys = tuple[Sequence[str], Sequence[str]]
 _FACTS = NUMBER | NAME
 
@@ -111,7 +111,7 @@ def align_fuzzy(
 ) -> Alignment:
     """Like `align`, but a word replaced by a misspelling of itself stays in the run.
 
-    `keys`: the pair's word codes (`codes.pair_codes`), aligned instead of the words.
+    `keys`: the pair's word codes (`codes.PairCodes`), aligned instead of the words.
 
     Why: OCR noise or typos at 3% of letters corrupt ~15% of words; with exact tokens a
     noisy reprint's runs break every ~6 words and short pieces fall under `min_run`,
@@ -218,15 +218,39 @@ class Doc:
         """Numbers and capitalised words, lower-cased, with how often each occurs."""
         return Counter(f.lower() for f in self._fact_words)
 
-    @cached_property
-    def flags(self) -> bytes:
-        """Each word's flags: `NUMBER`, `NAME` (what `codes.PairCodes` holds, from Python)."""
-        return bytes((NUMBER * _is_number(w)) | (NAME * _is_name(w)) for w in self.words)
+    @property
+    def flags(self) -> WordFlags:
+        """Each word's flags, `NUMBER` and `NAME`: what `codes.PairCodes` holds."""
+        return WordFlags(self.words)
 
     @property
     def n_facts(self) -> int:
         """How many numbers and capitalised words the text holds (repeats count)."""
         return len(self._fact_words)
+
+
+class WordFlags:
+    """Flags of words (`NUMBER`, `NAME`), each worked out when it is read: the template
+    guard reads a few of them, where its alignment replaced words.
+
+    >>> bytes(WordFlags(["Acme", "earned", "12", "The"]))
+    b'\\x02\\x00\\x01\\x00'
+    """
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.words = words
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __getitem__(self, i: int) -> int:
+        w = self.words[i]
+        return (NUMBER * _is_number(w)) | (NAME * _is_name(w))
+
+
+Flags = bytes | WordFlags  # a pair's flags from the screen (`codes.PairCodes`), or from words
 
 
 # What OCR reads for what was printed, undone in this order ("Jirnmy" is "Jimmy",
@@ -298,9 +322,11 @@ def _changes(
 
     Such a name is inside the shared text, not a cruft line or a rewritten start or end.
     `known`: the texts' fact counts, when the screen has counted them already; `codes`:
-    the pair's word codes and flags (`codes.pair_codes`), aligned and read instead of the
+    the pair's word codes and flags (`codes.PairCodes`), aligned and read instead of the
     words. Either way the words are read only where both sides hold a number or a name.
     """
+    fa: Flags
+    fb: Flags
     if codes is None:
         keys: Keys = (sa.lower, sb.lower)
         fa, fb = sa.flags, sb.flags
@@ -354,9 +380,9 @@ def _changes(
     return tuple(changes), facts, inner_name
 
 
-def _any_facts(fa: bytes, fb: bytes, a0: int, b0: int, n: int) -> bool:
+def _any_facts(fa: Flags, fb: Flags, a0: int, b0: int, n: int) -> bool:
     """Whether a number faces a number, or a name a name, in n words from a0 and b0."""
-    return any(x & y & _FACTS for x, y in zip(fa[a0 : a0 + n], fb[b0 : b0 + n], strict=True))
+    return any(fa[a0 + i] & fb[b0 + i] & _FACTS for i in range(n))
 
 
 def _changed_fact(x: str, y: str, name_similarity: float) -> bool:
@@ -457,7 +483,7 @@ def check(
 
     Bulk verification passes on what the compiled screen found, for the same verdict
     with less work in Python: `known`, the two texts' facts as the screen counted them,
-    and `codes`, the pair's word codes and flags (`codes.pair_codes`), which rapidfuzz
+    and `codes`, the pair's word codes and flags (`codes.PairCodes`), which rapidfuzz
     aligns instead of the lower-cased word lists.
     """
     keys: Keys = (a.lower, b.lower) if codes is None else (codes.a, codes.b)

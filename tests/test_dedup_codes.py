@@ -15,9 +15,10 @@ from rapidfuzz.distance import LCSseq, Levenshtein
 from cleaner.config import DedupConfig
 from cleaner.dedup import codes as codes_mod
 from cleaner.dedup.codes import PairCodes, capacity, decode, emit
+from cleaner.dedup.doc import Doc
 from cleaner.dedup.screen import PASS, screen_params, screen_rows
 from cleaner.dedup.screen_words import parse_row
-from cleaner.dedup.verify import Doc, check
+from cleaner.dedup.verify import check
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 PARAMS = screen_params(DedupConfig())

@@ -13,6 +13,10 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import LCSseq
 
 from cleaner.config import DedupConfig
+from cleaner.dedup.align import same_word as py_same_word
+from cleaner.dedup.doc import Doc, is_name, is_number
+from cleaner.dedup.guard import nested_facts, ocr_key
+from cleaner.dedup.guard import same_name as py_same_name
 from cleaner.dedup.screen import (
     GUARD,
     PASS,
@@ -25,16 +29,7 @@ from cleaner.dedup.screen import (
 )
 from cleaner.dedup.screen_words import letters, parse_row, same_name, same_word
 from cleaner.dedup.screen_words import ocr_key as ocr_key_codes
-from cleaner.dedup.verify import (
-    Doc,
-    _is_name,
-    _is_number,
-    _same_name,
-    check,
-    nested_facts,
-    ocr_key,
-)
-from cleaner.dedup.verify import same_word as py_same_word
+from cleaner.dedup.verify import check
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 PARAMS = screen_params(DedupConfig())
@@ -61,13 +56,13 @@ def test_equal_blocks_are_rapidfuzz_opcodes(a: list[str], b: list[str]) -> None:
 @given(st.lists(_latin, min_size=1, max_size=12))
 @settings(max_examples=300, deadline=None)
 def test_word_rules_are_pythons(words: list[str]) -> None:
-    # Hash of the lower-cased word, number, name and fact: the rules verify.py applies.
+    # Hash of the lower-cased word, number, name and fact: the rules doc.py applies.
     data = np.frombuffer(" ".join(words).encode("utf-8"), np.uint8)
     _, _, hashes, flags, ok = parse_row(data, 0, len(data), PARAMS.not_names)
     assert ok
     assert hashes.tolist() == [word_hash(w.lower()) for w in words]
-    assert [bool(f & 1) for f in flags] == [_is_number(w) for w in words]
-    assert [bool(f & 2) for f in flags] == [_is_name(w) for w in words]
+    assert [bool(f & 1) for f in flags] == [is_number(w) for w in words]
+    assert [bool(f & 2) for f in flags] == [is_name(w) for w in words]
     doc = Doc(" ".join(words))
     facts = [w for w, f in zip(words, flags, strict=True) if f & 4]
     assert len(facts) == doc.n_facts
@@ -92,19 +87,19 @@ def _codes(word: str, lower: bool) -> np.ndarray:
 @given(st.one_of(_latin, _ocr_name), st.one_of(_latin, _ocr_name))
 @settings(max_examples=400, deadline=None)
 def test_name_and_typo_rules_are_pythons(x: str, y: str) -> None:
-    # The screen decides "one name misspelt" and "one word misspelt" as verify.py does,
+    # The screen decides "one name misspelt" and "one word misspelt" as guard.py does,
     # OCR misreads included.
     xl, yl = _codes(x, True), _codes(y, True)
     assert "".join(map(chr, ocr_key_codes(xl))) == ocr_key(x)
-    assert same_name(_codes(x, False), _codes(y, False), xl, yl, 0.75) == _same_name(x, y, 0.75)
+    assert same_name(_codes(x, False), _codes(y, False), xl, yl, 0.75) == py_same_name(x, y, 0.75)
     assert same_word(xl, yl) == py_same_word(x.lower(), y.lower())
 
 
 def test_a_name_misread_by_ocr_is_the_same_name_and_another_name_is_not() -> None:
-    assert _same_name("Jimmy", "Jirnmy", 0.75)  # "rn" read for "m" in one copy
-    assert _same_name("Waisorne", "Walsome", 0.75)  # "i" for "l" in one, "rn" in it
-    assert not _same_name("Acme", "Globex", 0.75)  # a template filled with another name
-    assert not _same_name("Moss", "Hale", 0.75)
+    assert py_same_name("Jimmy", "Jirnmy", 0.75)  # "rn" read for "m" in one copy
+    assert py_same_name("Waisorne", "Walsome", 0.75)  # "i" for "l" in one, "rn" in it
+    assert not py_same_name("Acme", "Globex", 0.75)  # a template filled with another name
+    assert not py_same_name("Moss", "Hale", 0.75)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["why"][:40] for c in CASES])

@@ -11,7 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.verify import Doc, align, template_changes, verify
+from cleaner.dedup.align import align
+from cleaner.dedup.doc import Doc
+from cleaner.dedup.guard import template_changes
+from cleaner.dedup.verify import verify
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 

@@ -24,13 +24,14 @@ from cleaner.dedup.cluster import (
     doc_infos,
     keep_order_frame,
 )
+from cleaner.dedup.doc import Doc
 from cleaner.dedup.index import DedupIndex, IndexMismatchError
 from cleaner.dedup.keys import KEY_VERSION, Words
 from cleaner.dedup.lsh import LshParams, candidate_pairs, cross_pairs, derive_params
 from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
 from cleaner.dedup.result import DedupParams, DedupResult
 from cleaner.dedup.sign import WordSpool, folded_words, sign_texts, spool_array
-from cleaner.dedup.verify import Doc, Verdict, verify
+from cleaner.dedup.verify import Verdict, verify
 from cleaner.progress import Progress, quiet
 
 __all__ = [

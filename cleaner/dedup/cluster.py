@@ -24,9 +24,10 @@ import numpy.typing as npt
 import polars as pl
 
 from cleaner.config import DedupConfig
+from cleaner.dedup.doc import Doc
 from cleaner.dedup.keys import I64
 from cleaner.dedup.pairs import Candidates
-from cleaner.dedup.verify import Doc, Kind, Verdict
+from cleaner.dedup.verify import Kind, Verdict
 
 KEEP_RULES = ("complete", "longest", "earliest", "source_priority", "doc_id")
 MAPPING_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {

@@ -160,7 +160,7 @@ def _fold_fast(texts: pl.Series) -> pl.Series:
 class Words:
     """Folded words with their case kept, as one space-separated text per row.
 
-    What verification reads (see `verify.Doc`): one UTF-8 buffer with row
+    What verification reads (see `doc.Doc`): one UTF-8 buffer with row
     offsets, no Python object per story, cut from the tokenizer's own output so the
     words are exactly the tokens the keys were made of.
     """

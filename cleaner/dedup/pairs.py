@@ -30,6 +30,7 @@ import polars as pl
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.codes import PairCodes
+from cleaner.dedup.doc import Doc
 from cleaner.dedup.keys import I64, Words
 from cleaner.dedup.screen import (
     GUARD,
@@ -39,7 +40,7 @@ from cleaner.dedup.screen import (
     screen_rows,
     screen_texts,
 )
-from cleaner.dedup.verify import Doc, Verdict, check
+from cleaner.dedup.verify import Verdict, check
 from cleaner.progress import Progress, quiet
 
 I32 = npt.NDArray[np.int32]

@@ -106,7 +106,7 @@ def _subset(x, y):  # pragma: no cover - compiled
 
 @compiled
 def _fuzzy_matched(buf, blocks, A, B, min_run):  # pragma: no cover
-    """`verify.align_fuzzy`'s matched tokens, from the exact alignment's blocks."""
+    """`align.align_fuzzy`'s matched tokens, from the exact alignment's blocks."""
     sta, sza, ha = A[0], A[1], A[2]
     stb, szb, hb = B[0], B[1], B[2]
     la, lb = len(ha), len(hb)
@@ -141,7 +141,7 @@ def _fuzzy_matched(buf, blocks, A, B, min_run):  # pragma: no cover
 
 @compiled
 def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
-    """`verify._changes` on the gaps between the alignment's blocks.
+    """`guard.fact_changes` on the gaps between the alignment's blocks.
 
     Returns (changes, whether a number changed, whether a name changed inside shared text).
     """
@@ -239,7 +239,7 @@ def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
     """(code, similarity, containment) of one pair of parsed rows; see `verify`.
 
     For a pair it passes, `facts` receives [nested, facts of a, facts of b]: nested is 1
-    when every fact of one text is in the other (verify.FactCounts); -1 if not known.
+    when every fact of one text is in the other (FactCounts); -1 if not known.
     """
     facts[0] = -1
     ha, fa, hb, fb = A[2], A[3], B[2], B[3]
@@ -313,11 +313,11 @@ def _screen_many(
 class FactCounts:
     """What the screen found out about two texts' facts (numbers, capitalised words).
 
-    The same values as `verify.Doc.facts` and `Doc.n_facts` give (a property test holds
+    The same values as `doc.Doc.facts` and `Doc.n_facts` give (a property test holds
     the word rules equal), without building either in Python.
     """
 
-    nested: bool  # every fact of one text is among the other's, as often (verify.nested_facts)
+    nested: bool  # every fact of one text is among the other's, as often (guard.nested_facts)
     a: int  # fact words of text a, repeats counted (Doc.n_facts)
     b: int
 

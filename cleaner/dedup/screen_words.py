@@ -177,7 +177,7 @@ def _lcs_len(x, y):  # pragma: no cover - compiled
 
 @compiled
 def same_word(x, y):  # pragma: no cover - compiled
-    """`verify.same_word` on lower-cased code points."""
+    """`align.same_word` on lower-cased code points."""
     lx, ly = len(x), len(y)
     if lx < 3 or ly < 3:
         return False
@@ -212,14 +212,14 @@ def same_word(x, y):  # pragma: no cover - compiled
 
 # Letters OCR misreads for others, as (read, meant) code points, applied in this order:
 # "1" and "i" for "l", "0" for "o", then "rn" for "m", "cl" for "d", "vv" for "w".
-# verify.OCR_MISREADS is the same list as text; a property test holds the two equal.
+# guard.OCR_MISREADS is the same list as text; a property test holds the two equal.
 OCR_PAIRS = ((114, 110, 109), (99, 108, 100), (118, 118, 119))
 OCR_SINGLES = ((49, 108), (105, 108), (48, 111))
 
 
 @compiled
 def ocr_key(x):  # pragma: no cover - compiled
-    """Lower-cased code points with OCR misreads undone: `verify.ocr_key`."""
+    """Lower-cased code points with OCR misreads undone: `guard.ocr_key`."""
     out = x.copy()
     n = len(out)
     for q in OCR_SINGLES:
@@ -243,7 +243,7 @@ def ocr_key(x):  # pragma: no cover - compiled
 
 @compiled
 def same_name(xc, yc, xl, yl, name_similarity):  # pragma: no cover
-    """`verify.same_name`: one edit (two in long names) apart, or ratio >= the setting,
+    """`guard.same_name`: one edit (two in long names) apart, or ratio >= the setting,
     or one edit (two) apart once OCR misreads are undone."""
     edits = 1 if len(xc) < 8 else 2
     if _levenshtein(xl, yl) <= edits:

@@ -13,8 +13,10 @@ import xxhash
 
 from cleaner.config import DedupConfig
 from cleaner.dedup import BATCH_SCHEMA, deduplicate
+from cleaner.dedup.align import align
+from cleaner.dedup.doc import Doc
 from cleaner.dedup.keys import exact_keys, fold_text, shingles, tokenize
-from cleaner.dedup.verify import Doc, align, verify
+from cleaner.dedup.verify import verify
 from cleaner.progress import Progress, quiet
 
 

@@ -142,6 +142,11 @@ class DedupConfig:
     # figure in it is a different report (at 0.2, 18 of 200k benchmark stories merged
     # that way); a corrected figure in a 40-fact story (2.5%) is still the same story.
     template_single_change_share: float = 0.1
+    # One changed number in a near copy shorter than this many words (a results line, a
+    # forecast, a price note) makes it another story; a corrected figure is tolerated in
+    # longer ones. On the 200k benchmark, one-number near pairs of different stories are
+    # 65-73 words long (full templated stories), those of one story 113 words or more.
+    template_short_tokens: int = 80
     # Two names (capitalised words) closer than this character similarity are the same
     # name with a typo ("Thrasher"/"Thrashex"), not a changed name.
     template_name_similarity: float = 0.75

@@ -8,6 +8,7 @@ of them apart is a figure or a name swapped for another between shared passages.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import cast
 
 from rapidfuzz import fuzz
@@ -94,42 +95,21 @@ def fact_changes(
     else:
         keys, fa, fb = (codes.a, codes.b), codes.flags_a, codes.flags_b
     la, lb = len(fa), len(fb)
-    found: dict[tuple[int, int], tuple[str, str]] = {}  # by position: each pair once
-    inner: set[tuple[str, str]] = set()
+    scan = _Scan(sa, sb, keys, fa, fb, name_similarity)
     # Plain tuples (tag, a0, a1, b0, b1): iterating rapidfuzz's Opcode objects costs more
     # than the alignment itself on long templated pairs.
-    ops = cast(list[tuple[str, int, int, int, int]], Levenshtein.opcodes(*keys).as_list())
-    last = len(ops) - 1
-    for k, (tag, a0, a1, b0, b1) in enumerate(ops):
-        if tag == "equal":
-            continue
-        after_equal = k > 0 and ops[k - 1][0] == "equal"
-        if after_equal and a0 < la and b0 < lb and fa[a0] & fb[b0] & NUMBER:
-            # A number right after shared text that differs is a changed fact whatever
-            # follows it, even at the end or before a swapped sentence: "a crowd of
-            # 36,754" for "a crowd of 51,526" is another match report.
-            end = next((j for j in range(k, last + 1) if ops[j][0] == "equal"), last + 1)
-            if ops[end - 1][2] > a0 and ops[end - 1][4] > b0:
-                found[a0, b0] = (sa.words[a0], sb.words[b0])
-        # Not at the very end: a cut ending followed by cruft lines looks like a swap. A
-        # longer block counts only when it is a filled template: "Glenwood Yardley 6-0"
-        # for "Westbury Iverson 2-1", facts for facts, its other words at most misspelt.
-        if tag != "replace" or k == last:
-            continue
-        n = min(a1 - a0, b1 - b0)
-        if not (fa[a0] & fb[b0] & _FACTS if n == 1 else _any_facts(fa, fb, a0, b0, n)):
-            continue  # no number for a number nor name for a name: no fact changed
-        xs, ys = sa.words[a0:a1], sb.words[b0:b1]
-        pairs = [
-            (i, (x, y))
-            for i, (x, y) in enumerate(zip(xs, ys, strict=False))
-            if _changed_fact(x, y, name_similarity)
-        ]
-        if (len(xs) > 3 or len(ys) > 3) and not _filled(xs, ys, len(pairs)):
-            continue
-        found.update({(a0 + i, b0 + i): pair for i, pair in pairs})
-        if after_equal and ops[k + 1][0] == "equal":
-            inner.update(pair for _, pair in pairs)
+    ops = _opcodes(*keys)
+    scan.run(ops, 0, 0, moved=False)
+    for (a0, a1), (b0, b1) in _moved(ops, keys):
+        # A sentence moved (two sentences swapped in one copy) leaves the alignment: its
+        # words are deleted in one place and inserted in another. Aligned with the text it
+        # left, it shows what changed in it: "Temperatures in Ashford will reach 38" for
+        # "Temperatures in Westbury will reach 11".
+        sub = _opcodes(keys[0][a0:a1], keys[1][b0:b1])
+        shared = sum(x1 - x0 for tag, x0, x1, _, _ in sub if tag == "equal")
+        if shared >= _MOVED_MIN_WORDS and 2 * shared >= min(a1 - a0, b1 - b0):
+            scan.run(sub, a0, b0, moved=True)
+    found, inner = scan.found, scan.inner
     # A pair that also appears the other way round is two sentences swapped, not a change.
     seen = {(x.lower(), y.lower()) for x, y in found.values()}
     changes = [(x, y) for x, y in found.values() if (y.lower(), x.lower()) not in seen]
@@ -139,6 +119,170 @@ def fact_changes(
         facts = known.a if la <= lb else known.b
     inner_name = any(c in inner and not is_number(c[0]) for c in changes)
     return tuple(changes), facts, inner_name
+
+
+Op = tuple[str, int, int, int, int]  # tag, a0, a1, b0, b1
+# Text that left the alignment is read as moved only where it shares this many words
+# (and half of the shorter side) with the text it is aligned to.
+_MOVED_MIN_WORDS = 3
+# Moved text is looked for among at most this many unaligned stretches a side.
+_MOVED_MAX_STRETCHES = 6
+
+
+def _opcodes(a: Sequence[str], b: Sequence[str]) -> list[Op]:
+    return cast(list[Op], Levenshtein.opcodes(a, b).as_list())
+
+
+def _moved(ops: Sequence[Op], keys: Keys) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Pairs (stretch of a, stretch of b) outside the equal runs of 3+ words, that are
+    not facing each other and share words: where a moved sentence left, and where it
+    arrived.
+
+    >>> ops = [("delete", 0, 4, 0, 0), ("equal", 4, 10, 0, 6), ("insert", 10, 10, 6, 9)]
+    >>> _moved(ops, ("abcdefghij", "efghijacd"))
+    [((0, 4), (6, 9))]
+    """
+    la, lb = len(keys[0]), len(keys[1])
+    m = _MOVED_MIN_WORDS
+    runs = [(x0, x1, y0, y1) for tag, x0, x1, y0, y1 in ops if tag == "equal" and x1 - x0 >= m]
+    bounds = [(0, 0, 0, 0), *runs, (la, la, lb, lb)]  # runs with both ends of the texts
+    edges = list(pairwise(bounds))
+    # (equal runs before it, stretch) of each stretch between two runs, a side
+    gaps_a = [(r, (p[1], q[0])) for r, (p, q) in enumerate(edges) if q[0] - p[1] >= m]
+    gaps_b = [(r, (p[3], q[2])) for r, (p, q) in enumerate(edges) if q[2] - p[3] >= m]
+    if not gaps_a or not gaps_b:
+        return []
+    if len(gaps_a) > _MOVED_MAX_STRETCHES or len(gaps_b) > _MOVED_MAX_STRETCHES:
+        return []
+    # A stretch of a and the stretch of b between the same two equal runs face each other:
+    # the alignment has read them already. Others are aligned only if they share enough
+    # words to be one sentence (a set intersection costs less than an alignment).
+    words_a = [set(keys[0][a0:a1]) for _, (a0, a1) in gaps_a]
+    words_b = [set(keys[1][b0:b1]) for _, (b0, b1) in gaps_b]
+    return [
+        (ga, gb)
+        for (ra, ga), wa in zip(gaps_a, words_a, strict=True)
+        for (rb, gb), wb in zip(gaps_b, words_b, strict=True)
+        if ra != rb and 2 * len(wa & wb) >= min(len(wa), len(wb)) >= _MOVED_MIN_WORDS
+    ]
+
+
+class _Scan:
+    """Changed numbers and names read off an alignment, collected by position."""
+
+    def __init__(
+        self, a: Doc, b: Doc, keys: Keys, fa: Flags, fb: Flags, name_similarity: float
+    ) -> None:
+        self.a, self.b, self.keys, self.fa, self.fb = a, b, keys, fa, fb
+        self.name_similarity = name_similarity
+        self.found: dict[tuple[int, int], tuple[str, str]] = {}  # by position: each once
+        self.inner: set[tuple[str, str]] = set()
+
+    def run(self, ops: Sequence[Op], oa: int, ob: int, moved: bool) -> None:
+        """Read the opcodes of words oa.. of a against words ob.. of b.
+
+        `moved`: the opcodes align a moved stretch with the text it left. Only changes
+        between two shared runs of 2+ words count there ("Temperatures in Ashford will
+        reach" for "Temperatures in Westbury will reach"), a name there is not taken
+        for one inside the shared text, and no block of cruft lines is looked for.
+        """
+        fa, fb = self.fa, self.fb
+        la, lb = len(fa), len(fb)
+        last = len(ops) - 1
+        equal = [k for k, op in enumerate(ops) if op[0] == "equal"]
+        first_equal, last_equal = (equal[0], equal[-1]) if equal else (last + 1, -1)
+        opening = not moved and 0 < first_equal <= last
+        for k, (tag, a0, a1, b0, b1) in enumerate(ops):
+            if tag == "equal":
+                continue
+            a0, a1, b0, b1 = a0 + oa, a1 + oa, b0 + ob, b1 + ob
+            # In moved text a fact counts only between two shared words or more each side:
+            # the stretches are cut out of the alignment at arbitrary ends.
+            after_equal = k > 0 and ops[k - 1][0] == "equal"
+            if moved and (
+                not after_equal
+                or ops[k - 1][2] - ops[k - 1][1] < 2
+                or k == last
+                or ops[k + 1][0] != "equal"
+                or ops[k + 1][2] - ops[k + 1][1] < 2
+            ):
+                continue
+            if (
+                after_equal
+                and a0 < la
+                and b0 < lb
+                and fa[a0] & fb[b0] & NUMBER
+                and self._both_sides(ops, k, a0, b0, oa, ob)
+            ):
+                # A number right after shared text that differs is a changed fact whatever
+                # follows it, even at the end or before a swapped sentence: "a crowd of
+                # 36,754" for "a crowd of 51,526" is another match report.
+                self.found[a0, b0] = (self.a.words[a0], self.b.words[b0])
+            # Not after the last shared text: a cut ending followed by cruft lines
+            # ("Comments 0" where the other copy goes on) looks like a swap. A longer block
+            # counts only when it is a filled template: "Glenwood Yardley 6-0" for
+            # "Westbury Iverson 2-1", facts for facts, its other words at most misspelt.
+            if tag != "replace" or k > last_equal:
+                continue
+            n = min(a1 - a0, b1 - b0)
+            if not (fa[a0] & fb[b0] & _FACTS if n == 1 else _any_facts(fa, fb, a0, b0, n)):
+                continue  # no number for a number nor name for a name: no fact changed
+            inner = after_equal and ops[k + 1][0] == "equal" and not moved
+            if self._fill(a0, a1, b0, b1, inner) and k < first_equal:
+                opening = False  # the opening block is a filled template as it stands
+        if opening:
+            # Cruft lines before a filled template, read as one block with it: the
+            # template's words sit against the shared text after them ("Read more
+            # Glenwood Underhill beat" for "Stonehaven Quimby beaw"), read back from there
+            # while they are facts or typos.
+            _, shared_a, _, shared_b, _ = ops[first_equal]
+            self._filled_tail(oa, shared_a + oa, ob, shared_b + ob)
+
+    def _both_sides(self, ops: Sequence[Op], k: int, a0: int, b0: int, oa: int, ob: int) -> bool:
+        """Whether the stretch of unequal words from op k has words on both sides."""
+        end = next((j for j in range(k, len(ops)) if ops[j][0] == "equal"), len(ops))
+        return ops[end - 1][2] + oa > a0 and ops[end - 1][4] + ob > b0
+
+    def _filled_tail(self, a0: int, a1: int, b0: int, b1: int) -> None:
+        """Record the changed facts at the end of a block when there are two or more,
+        with nothing but typos between them. A fact found in the other text too was moved
+        there (a swapped sentence), not changed."""
+        pairs: dict[tuple[int, int], tuple[str, str]] = {}
+        ka, kb = self.keys
+        for i in range(1, min(a1 - a0, b1 - b0) + 1):
+            if ka[a1 - i] == kb[b1 - i]:
+                continue  # the same word
+            x, y = self.a.words[a1 - i], self.b.words[b1 - i]
+            facts = self.fa[a1 - i] & self.fb[b1 - i] & _FACTS
+            if facts and _changed_fact(x, y, self.name_similarity):
+                pairs[a1 - i, b1 - i] = (x, y)
+                continue
+            if not _typo(x.lower(), y.lower()):
+                break
+        if len(pairs) < 2:
+            return
+        in_a, in_b = set(ka), set(kb)
+        pairs = {
+            (i, j): p for (i, j), p in pairs.items() if ka[i] not in in_b and kb[j] not in in_a
+        }
+        if len(pairs) >= 2:
+            self.found.update(pairs)
+
+    def _fill(self, a0: int, a1: int, b0: int, b1: int, inner: bool) -> bool:
+        """Record the changed facts of a replaced block, where a number faces a number or
+        a name a name, if it is a filled template."""
+        xs, ys = self.a.words[a0:a1], self.b.words[b0:b1]
+        pairs = [
+            (i, (x, y))
+            for i, (x, y) in enumerate(zip(xs, ys, strict=False))
+            if _changed_fact(x, y, self.name_similarity)
+        ]
+        if (len(xs) > 3 or len(ys) > 3) and not _filled(xs, ys, len(pairs)):
+            return False
+        self.found.update({(a0 + i, b0 + i): pair for i, pair in pairs})
+        if inner:
+            self.inner.update(pair for _, pair in pairs)
+        return True
 
 
 def _any_facts(fa: Flags, fb: Flags, a0: int, b0: int, n: int) -> bool:
@@ -174,8 +318,13 @@ def _filled(xs: Sequence[str], ys: Sequence[str], n_facts: int) -> bool:
     """
     if len(xs) != len(ys) or n_facts == 0:
         return False
-    typos = sum(same_word(x.lower(), y.lower()) for x, y in zip(xs, ys, strict=True))
+    typos = sum(_typo(x.lower(), y.lower()) for x, y in zip(xs, ys, strict=True))
     return n_facts + typos >= len(xs)
+
+
+def _typo(x: str, y: str) -> bool:
+    """One word misspelt or misread by OCR ("0f" for "of")."""
+    return same_word(x, y) or (x != y and ocr_key(x) == ocr_key(y))
 
 
 def nested_facts(a: Doc, b: Doc) -> bool:

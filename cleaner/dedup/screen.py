@@ -69,7 +69,15 @@ class ScreenParams:
             ],
             np.float64,
         )
-        ints = np.array([cfg.min_run, cfg.min_contained_tokens, cfg.template_min_changes], np.int64)
+        ints = np.array(
+            [
+                cfg.min_run,
+                cfg.min_contained_tokens,
+                cfg.template_min_changes,
+                cfg.template_short_tokens,
+            ],
+            np.int64,
+        )
         names = np.unique(np.array([word_hash(w) for w in NOT_NAMES], np.uint64))
         return ScreenParams(floats, ints, names)
 
@@ -280,6 +288,7 @@ def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
     share = n_changes / max(1, n_a if la <= lb else n_b)
     many = n_changes >= it[2] and share >= fl[4]
     one_big = n_changes >= 1 and (share >= fl[5] or (contained and (inner_name or numbers)))
+    one_big = one_big or (numbers and short < it[3])  # a changed figure in a short text
     return (GUARD if many or one_big else PASS), sim, cont
 
 

@@ -147,6 +147,11 @@ class DedupConfig:
     # longer ones. On the 200k benchmark, one-number near pairs of different stories are
     # 65-73 words long (full templated stories), those of one story 113 words or more.
     template_short_tokens: int = 80
+    # ... and so does one name changed inside the shared text of such a copy, when the two
+    # names are less alike than this (character similarity once OCR misreads are undone;
+    # in a sample of benchmark pairs, names garbled by OCR kept 0.50-0.74 and most
+    # filled-in names 0.13-0.43).
+    template_other_name_similarity: float = 0.45
     # Two names (capitalised words) closer than this character similarity are the same
     # name with a typo ("Thrasher"/"Thrashex"), not a changed name.
     template_name_similarity: float = 0.75

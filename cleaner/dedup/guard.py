@@ -79,8 +79,8 @@ def fact_changes(
     name_similarity: float,
     known: FactCounts | None = None,
     codes: PairCodes | None = None,
-) -> tuple[tuple[tuple[str, str], ...], int, bool]:
-    """`template_changes`, plus whether a name changed between two equal stretches of text.
+) -> tuple[tuple[tuple[str, str], ...], int, tuple[tuple[str, str], ...]]:
+    """`template_changes`, plus the names changed between two equal stretches of text.
 
     Such a name is inside the shared text, not a cruft line or a rewritten start or end.
     `known`: the texts' fact counts, when the screen has counted them already; `codes`:
@@ -117,8 +117,8 @@ def fact_changes(
         facts = sa.n_facts if la <= lb else sb.n_facts
     else:
         facts = known.a if la <= lb else known.b
-    inner_name = any(c in inner and not is_number(c[0]) for c in changes)
-    return tuple(changes), facts, inner_name
+    inner_names = tuple(c for c in changes if c in inner and not is_number(c[0]))
+    return tuple(changes), facts, inner_names
 
 
 Op = tuple[str, int, int, int, int]  # tag, a0, a1, b0, b1
@@ -218,11 +218,18 @@ class _Scan:
                 # follows it, even at the end or before a swapped sentence: "a crowd of
                 # 36,754" for "a crowd of 51,526" is another match report.
                 self.found[a0, b0] = (self.a.words[a0], self.b.words[b0])
-            # Not after the last shared text: a cut ending followed by cruft lines
-            # ("Comments 0" where the other copy goes on) looks like a swap. A longer block
-            # counts only when it is a filled template: "Glenwood Yardley 6-0" for
-            # "Westbury Iverson 2-1", facts for facts, its other words at most misspelt.
-            if tag != "replace" or k > last_equal:
+            # After the last shared text a cut ending followed by cruft lines or an added
+            # paragraph ("Comments 0" where the other copy goes on) looks like a swap. Only
+            # a text cut one word after two shared ones counts there: "Temperatures in
+            # Pinecrest" where the other goes on "Temperatures in Westbury will reach" is
+            # another town. A longer block counts only when it is a filled template:
+            # "Glenwood Yardley 6-0" for "Westbury Iverson 2-1", facts for facts, its other
+            # words at most misspelt.
+            if k > last_equal:
+                if k == last_equal + 1 and ops[k - 1][2] - ops[k - 1][1] >= 2:
+                    self._cut_on_name(a0, ops[-1][2] + oa, b0, ops[-1][4] + ob)
+                continue
+            if tag != "replace":
                 continue
             n = min(a1 - a0, b1 - b0)
             if not (fa[a0] & fb[b0] & _FACTS if n == 1 else _any_facts(fa, fb, a0, b0, n)):
@@ -237,6 +244,14 @@ class _Scan:
             # while they are facts or typos.
             _, shared_a, _, shared_b, _ = ops[first_equal]
             self._filled_tail(oa, shared_a + oa, ob, shared_b + ob)
+
+    def _cut_on_name(self, a0: int, a1: int, b0: int, b1: int) -> None:
+        """Record the names facing each other right after the last shared text when one
+        text ends on its name there."""
+        if min(a1 - a0, b1 - b0) == 1 and self.fa[a0] & self.fb[b0] & NAME:
+            x, y = self.a.words[a0], self.b.words[b0]
+            if _changed_fact(x, y, self.name_similarity):
+                self.found[a0, b0] = (x, y)
 
     def _both_sides(self, ops: Sequence[Op], k: int, a0: int, b0: int, oa: int, ob: int) -> bool:
         """Whether the stretch of unequal words from op k has words on both sides."""
@@ -285,6 +300,18 @@ class _Scan:
         return True
 
 
+def other_name(x: str, y: str, similarity: float) -> bool:
+    """Two names of 4+ letters that share few letters even with OCR misreads undone:
+    another name filled in, not one garbled by OCR ("Rxik" for "Rain" keeps half).
+
+    >>> other_name("Westbury", "Stonehaven", 0.45), other_name("Jestp", "Jessup", 0.45)
+    (True, False)
+    """
+    if len(x) < 4 or len(y) < 4:
+        return False
+    return fuzz.ratio(ocr_key(x), ocr_key(y)) < 100 * similarity
+
+
 def _any_facts(fa: Flags, fb: Flags, a0: int, b0: int, n: int) -> bool:
     """Whether a number faces a number, or a name a name, in n words from a0 and b0."""
     return any(fa[a0 + i] & fb[b0 + i] & _FACTS for i in range(n))
@@ -323,8 +350,15 @@ def _filled(xs: Sequence[str], ys: Sequence[str], n_facts: int) -> bool:
 
 
 def _typo(x: str, y: str) -> bool:
-    """One word misspelt or misread by OCR ("0f" for "of")."""
-    return same_word(x, y) or (x != y and ocr_key(x) == ocr_key(y))
+    """One word misspelt or misread by OCR ("0f" for "of"), or a short word that lost or
+    gained a letter ("th" for "the"), among the facts of a filled block.
+
+    >>> _typo("th", "the"), _typo("0f", "of"), _typo("in", "on")
+    (True, True, False)
+    """
+    if same_word(x, y) or (x != y and ocr_key(x) == ocr_key(y)):
+        return True
+    return abs(len(x) - len(y)) == 1 and Levenshtein.distance(x, y, score_cutoff=1) <= 1
 
 
 def nested_facts(a: Doc, b: Doc) -> bool:

@@ -13,12 +13,16 @@ import numpy as np
 
 from cleaner.dedup.jit import compiled
 
-# Capitalised words that are not names: sentence starts and headline words.
+# Capitalised words that are not names: sentence starts, headline words and the words of
+# page furniture lines ("Share this article", "Read more", "Comments (0)"), which a copy
+# carries in other places than the other and which are never a template's facts.
 _NOT_NAME_WORDS = """
     a an the this that these those it its he she they we i you his her their our my
     in on at of for from by with to as and or but if when while after before since
     said says there here what who which where why how not no yes one two three new
     mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday
+    advertisement sponsored share follow read more click subscribe print page related
+    stories comments photo updated
 """
 NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 

@@ -15,7 +15,7 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.align import Alignment, Keys, align, align_fuzzy
 from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.doc import Doc, is_number
-from cleaner.dedup.guard import fact_changes, nested_facts, template_changes
+from cleaner.dedup.guard import fact_changes, nested_facts, other_name, template_changes
 from cleaner.dedup.screen import PASS, FactCounts, screen_params, screen_texts
 
 Kind = Literal["exact", "near", "contained", "revision"]
@@ -131,7 +131,7 @@ def check(
         # Every number and name of one text is in the other, as often: no fact was
         # swapped for another, so this cannot be the same template filled with other facts.
         return Verdict(True, kind, sim, cont, (), rule)
-    changes, facts, inner_name = fact_changes(a, b, cfg.template_name_similarity, known, codes)
+    changes, facts, inner_names = fact_changes(a, b, cfg.template_name_similarity, known, codes)
     share = len(changes) / max(1, facts)
     many = len(changes) >= cfg.template_min_changes and share >= cfg.template_min_share
     # An excerpt (contained) is cut verbatim from its story: one changed number inside it,
@@ -139,17 +139,22 @@ def check(
     # story. So does one changed number in a short text, whose few figures are what it
     # says. Corrections come as full revised copies (near), which is where a single
     # changed figure is tolerated. A name must sit inside shared text: at a start or an
-    # end, a capitalised word may be a cruft line or a rewritten sentence; and names stay
-    # tolerated in short near copies, where OCR garbles one past recognition ("Rxik").
+    # end, a capitalised word may be a cruft line or a rewritten sentence. In a short near
+    # copy a name changed inside the shared text counts only when it is clearly another
+    # name: OCR garbles names past recognition ("Rxik" for "Rain") but keeps half of them.
     number = any(is_number(x) for x, _ in changes)
     if many:
         why = f"{share:.0%} of facts >= {cfg.template_min_share:.0%}"
     elif changes and share >= cfg.template_single_change_share:
         why = f"{share:.0%} of facts >= {cfg.template_single_change_share:.0%} for one change"
-    elif changes and kind == "contained" and (inner_name or number):
+    elif changes and kind == "contained" and (inner_names or number):
         why = "a changed number or name inside an excerpt"
     elif number and short < cfg.template_short_tokens:
         why = f"a changed number in a short text ({short} < {cfg.template_short_tokens} words)"
+    elif short < cfg.template_short_tokens and any(
+        other_name(x, y, cfg.template_other_name_similarity) for x, y in inner_names
+    ):
+        why = f"another name inside the shared text of a short text ({short} words)"
     else:
         return Verdict(True, kind, sim, cont, changes, rule)
     shown = ", ".join(f"{x}->{y}" for x, y in changes[:4])

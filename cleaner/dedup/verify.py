@@ -33,14 +33,17 @@ class Verdict:
     rule: str
 
 
-def _passes(al: Alignment, cfg: DedupConfig) -> bool:
-    """Whether an alignment is a near or contained duplicate before the template guard."""
+def _kind(al: Alignment, cfg: DedupConfig) -> Kind | None:
+    """Near or contained duplicate before the template guard, or None."""
     short, long_ = sorted((al.len_a, al.len_b))
-    return al.similarity >= cfg.min_similarity or (
+    if al.similarity >= cfg.min_similarity:
+        return "near"
+    contained = (
         al.containment >= cfg.min_containment
         and short >= cfg.min_contained_tokens
         and short >= cfg.min_length_ratio * long_
     )
+    return "contained" if contained else None
 
 
 def verify(a: Doc, b: Doc, cfg: DedupConfig) -> Verdict:
@@ -101,23 +104,16 @@ def check(
         )
         return Verdict(False, None, 0.0, 0.0, (), f"different stories: {why}")
     al = align(*keys, cfg.min_run)
-    if not _passes(al, cfg) and max(al.similarity, al.containment) >= cfg.fuzzy_floor:
+    kind = _kind(al, cfg)
+    if kind is None and max(al.similarity, al.containment) >= cfg.fuzzy_floor:
         # Close but not enough on exact words: maybe a noisy copy (see align_fuzzy).
         fz = align_fuzzy(a.lower, b.lower, cfg.min_run, keys)
-        if _passes(fz, cfg):
-            al = fz
+        if (fuzzy := _kind(fz, cfg)) is not None:
+            al, kind = fz, fuzzy
     sim, cont = al.similarity, al.containment
-    short, long_ = sorted((al.len_a, al.len_b))
-    kind: Kind | None = None
-    if sim >= cfg.min_similarity:
-        kind = "near"
+    if kind == "near":
         rule = f"similarity {sim:.2f} >= {cfg.min_similarity:.2f}"
-    elif (
-        cont >= cfg.min_containment
-        and short >= cfg.min_contained_tokens
-        and short >= cfg.min_length_ratio * long_
-    ):
-        kind = "contained"
+    elif kind == "contained":
         rule = f"containment {cont:.2f} >= {cfg.min_containment:.2f} ({short} of {long_} tokens)"
     else:
         why = f"similarity {sim:.2f} < {cfg.min_similarity:.2f}"

@@ -16,6 +16,7 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.align import same_word as py_same_word
 from cleaner.dedup.doc import Doc, is_name, is_number
 from cleaner.dedup.guard import nested_facts, ocr_key
+from cleaner.dedup.guard import other_name as py_other_name
 from cleaner.dedup.guard import same_name as py_same_name
 from cleaner.dedup.screen import (
     GUARD,
@@ -27,7 +28,7 @@ from cleaner.dedup.screen import (
     screen_texts,
     word_hash,
 )
-from cleaner.dedup.screen_words import letters, parse_row, same_name, same_word
+from cleaner.dedup.screen_words import letters, other_name, parse_row, same_name, same_word
 from cleaner.dedup.screen_words import ocr_key as ocr_key_codes
 from cleaner.dedup.verify import check
 
@@ -93,6 +94,8 @@ def test_name_and_typo_rules_are_pythons(x: str, y: str) -> None:
     assert "".join(map(chr, ocr_key_codes(xl))) == ocr_key(x)
     assert same_name(_codes(x, False), _codes(y, False), xl, yl, 0.75) == py_same_name(x, y, 0.75)
     assert same_word(xl, yl) == py_same_word(x.lower(), y.lower())
+    for similarity in (0.45, 0.6):
+        assert other_name(xl, yl, similarity) == py_other_name(x, y, similarity)
 
 
 def test_a_name_misread_by_ocr_is_the_same_name_and_another_name_is_not() -> None:

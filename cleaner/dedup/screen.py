@@ -37,6 +37,7 @@ from cleaner.dedup.screen_words import (
     NOT_NAMES,
     NUMBER,
     letters,
+    other_name,
     parse_row,
     same_name,
     same_word,
@@ -66,6 +67,7 @@ class ScreenParams:
                 cfg.template_min_share,
                 cfg.template_single_change_share,
                 cfg.template_name_similarity,
+                cfg.template_other_name_similarity,
             ],
             np.float64,
         )
@@ -148,10 +150,11 @@ def _fuzzy_matched(buf, blocks, A, B, min_run):  # pragma: no cover
 
 
 @compiled
-def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
+def _guard(buf, blocks, A, B, name_similarity, other_similarity):  # pragma: no cover
     """`guard.fact_changes` on the gaps between the alignment's blocks.
 
-    Returns (changes, whether a number changed, whether a name changed inside shared text).
+    Returns (changes, whether a number changed, whether a name changed inside shared text,
+    whether one changed there for another name: `guard.other_name`).
     """
     sta, sza, ha, fa = A[0], A[1], A[2], A[3]
     stb, szb, hb, fb = B[0], B[1], B[2], B[3]
@@ -211,6 +214,7 @@ def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
     n_changes = 0
     numbers = False
     inner_name = False
+    inner_other = False
     for e in range(nf):
         dup = False
         for f in range(e):
@@ -239,7 +243,12 @@ def _guard(buf, blocks, A, B, name_similarity):  # pragma: no cover
             numbers = True
         elif via_inner:
             inner_name = True
-    return n_changes, numbers, inner_name
+            inner_other = inner_other or other_name(
+                letters(buf, sta[pa[e]], sza[pa[e]], True),
+                letters(buf, stb[pb[e]], szb[pb[e]], True),
+                other_similarity,
+            )
+    return n_changes, numbers, inner_name, inner_other
 
 
 @compiled
@@ -284,10 +293,11 @@ def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
         return PASS, sim, cont
     facts[0] = 0
     contained = sim < min_sim
-    n_changes, numbers, inner_name = _guard(buf, blocks, A, B, fl[6])
+    n_changes, numbers, inner_name, inner_other = _guard(buf, blocks, A, B, fl[6], fl[7])
+    name = inner_name if short < it[3] else inner_other  # see verify.check
     share = n_changes / max(1, n_a if la <= lb else n_b)
     many = n_changes >= it[2] and share >= fl[4]
-    one_big = n_changes >= 1 and (share >= fl[5] or (contained and (inner_name or numbers)))
+    one_big = n_changes >= 1 and (share >= fl[5] or (contained and (name or numbers)))
     one_big = one_big or (numbers and short < it[3])  # a changed figure in a short text
     return (GUARD if many or one_big else PASS), sim, cont
 

@@ -256,3 +256,15 @@ def same_name(xc, yc, xl, yl, name_similarity):  # pragma: no cover
     if total > 0 and 2.0 * _lcs_len(xc, yc) / total >= name_similarity:
         return True
     return _levenshtein(ocr_key(xl), ocr_key(yl)) <= edits
+
+
+@compiled
+def other_name(xl, yl, similarity):  # pragma: no cover - compiled
+    """`guard.other_name` on lower-cased code points: names of 4+ letters sharing few
+    letters once OCR misreads are undone (the ratio computed as rapidfuzz's `fuzz.ratio`)."""
+    if len(xl) < 4 or len(yl) < 4:
+        return False
+    kx, ky = ocr_key(xl), ocr_key(yl)
+    total = len(kx) + len(ky)
+    ratio = 100.0 * (1.0 - (total - 2 * _lcs_len(kx, ky)) / total) if total else 100.0
+    return ratio < 100 * similarity

@@ -135,21 +135,23 @@ def check(
     # story. So does one changed number in a short text, whose few figures are what it
     # says. Corrections come as full revised copies (near), which is where a single
     # changed figure is tolerated. A name must sit inside shared text: at a start or an
-    # end, a capitalised word may be a cruft line or a rewritten sentence. In a short near
-    # copy a name changed inside the shared text counts only when it is clearly another
-    # name: OCR garbles names past recognition ("Rxik" for "Rain") but keeps half of them.
+    # end, a capitalised word may be a cruft line or a rewritten sentence. Outside a short
+    # excerpt, it must also be clearly another name: OCR garbles names past one edit
+    # ("Rxik" for "Rain", "Mavsdeq" for "Marsden") but keeps half of their letters; in a
+    # short one (a results line, a forecast) any changed name is another story.
     number = any(is_number(x) for x, _ in changes)
+    other = any(other_name(x, y, cfg.template_other_name_similarity) for x, y in inner_names)
     if many:
         why = f"{share:.0%} of facts >= {cfg.template_min_share:.0%}"
     elif changes and share >= cfg.template_single_change_share:
         why = f"{share:.0%} of facts >= {cfg.template_single_change_share:.0%} for one change"
-    elif changes and kind == "contained" and (inner_names or number):
+    elif kind == "contained" and (
+        number or (other if short >= cfg.template_short_tokens else inner_names)
+    ):
         why = "a changed number or name inside an excerpt"
     elif number and short < cfg.template_short_tokens:
         why = f"a changed number in a short text ({short} < {cfg.template_short_tokens} words)"
-    elif short < cfg.template_short_tokens and any(
-        other_name(x, y, cfg.template_other_name_similarity) for x, y in inner_names
-    ):
+    elif other and short < cfg.template_short_tokens:
         why = f"another name inside the shared text of a short text ({short} words)"
     else:
         return Verdict(True, kind, sim, cont, changes, rule)

@@ -150,7 +150,9 @@ class DedupConfig:
     # ... and so does one name changed inside the shared text of such a copy, when the two
     # names are less alike than this (character similarity once OCR misreads are undone;
     # in a sample of benchmark pairs, names garbled by OCR kept 0.50-0.74 and most
-    # filled-in names 0.13-0.43).
+    # filled-in names 0.13-0.43). In a cut copy (contained) of this many words or more, a
+    # name changed inside the shared text counts only when it is this unlike, too; in a
+    # shorter one, any changed name does.
     template_other_name_similarity: float = 0.45
     # Two names (capitalised words) closer than this character similarity are the same
     # name with a typo ("Thrasher"/"Thrashex"), not a changed name.

@@ -222,6 +222,44 @@ def test_a_short_text_inside_two_different_stories_does_not_merge_them() -> None
     assert m["one"]["cluster_id"] != m["two"]["cluster_id"]
 
 
+def test_a_look_alike_close_to_an_excerpt_does_not_join_the_story_the_excerpt_was_cut_from() -> (
+    None
+):
+    # A match report, its excerpt (cut before the first scorer's team-mates, its first
+    # word garbled), and another club's report on the same template, cut too: every fact
+    # of the excerpt is in it (the scorer moved down), so the excerpt is a near copy of
+    # both. The excerpt is the best-connected story, but the other report is told apart
+    # from the full one by the template guard: it must not join through the excerpt.
+    full = (
+        "Ashcombe United beat the Marlow Rovers 2-0 at home on Sunday afternoon to climb to "
+        "third in the league table. Striker Pembridge scored in each half and Castellan saved "
+        "a penalty late on before a crowd of 8,412. The hosts had lost their previous 3 games. "
+        "United travel to Wexley next Saturday, the club said."
+    )
+    cut = (
+        "shcombe United beat the Marlow Rovers 2-0 at home on Sunday afternoon to climb to "
+        "third in the league table. Striker Pembridge scored in each"
+    )
+    other = (
+        "Dunmore United beat the Marlow Rovers 2-0 at home on Sunday afternoon to climb to "
+        "third in the league table. Striker Halloway scored in each half and Pembridge added a"
+    )
+    rows = [
+        {
+            "doc_id": "full",
+            "body": full,
+            "title": "Ashcombe win",
+            "source": "A",
+            "published": dt.date(2024, 5, 1),
+        },
+        {"doc_id": "cut", "body": cut},
+        {"doc_id": "other", "body": other},
+    ]
+    m = _by_id(deduplicate(_batch(rows), DedupConfig()).mapping)
+    assert m["cut"]["duplicate_of"] == "full"
+    assert m["other"]["cluster_id"] != m["full"]["cluster_id"]
+
+
 _dates = st.one_of(st.none(), st.dates(dt.date(2020, 1, 1), dt.date(2020, 1, 9)))
 
 

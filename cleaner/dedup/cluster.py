@@ -298,6 +298,14 @@ def assign(
             return True
         return verify(inp.doc(x), inp.doc(y)).duplicate
 
+    def told_apart(x: int, y: int) -> bool:
+        """Whether the template guard finds x and y one template with other facts."""
+        if y in edges.get(x, {}):
+            return False
+        x, y = (x, y) if rank[x] < rank[y] else (y, x)
+        v = verify(inp.doc(x), inp.doc(y))
+        return not v.duplicate and bool(v.template_changes)
+
     for c in centres:
         if cluster_of[c] >= 0:
             continue
@@ -305,13 +313,19 @@ def assign(
         for o in sorted(edges.get(c, {}), key=rank.__getitem__):
             if cluster_of[o] >= 0:
                 continue
-            if edges[c][o].kind == "contained" and inp.infos[o].n_tokens > inp.infos[c].n_tokens:
-                # o extends the centre. A short text found inside two longer ones (a shared
-                # standard lead, a cut templated story) says nothing about whether the
-                # longer ones are one story: each must match the longer ones already in.
-                if not all(matches(e, o) for e in longer):
+            if inp.infos[o].n_tokens > inp.infos[c].n_tokens:
+                # o is longer than the centre. A short text found inside two longer ones (a
+                # shared standard lead, a cut templated story) says nothing about whether
+                # the longer ones are one story: one that contains the centre must match
+                # the longer ones already in, and one merely close to it must not be told
+                # apart from them by the template guard (another club's report on the same
+                # template, close to an excerpt of this one).
+                if edges[c][o].kind == "contained":
+                    if not all(matches(e, o) for e in longer):
+                        continue
+                    longer.append(o)
+                elif any(told_apart(e, o) for e in longer):
                     continue
-                longer.append(o)
             group.append(o)
         cluster_of[group] = c
         members[c] = group

@@ -150,11 +150,12 @@ def _fuzzy_matched(buf, blocks, A, B, min_run):  # pragma: no cover
 
 
 @compiled
-def _guard(buf, blocks, A, B, name_similarity, other_similarity):  # pragma: no cover
+def _guard(buf, blocks, A, B, name_similarity, other_similarity, any_name):  # pragma: no cover
     """`guard.fact_changes` on the gaps between the alignment's blocks.
 
-    Returns (changes, whether a number changed, whether a name changed inside shared text,
-    whether one changed there for another name: `guard.other_name`).
+    Returns (changes, whether a number changed, whether a name changed inside shared text
+    counts: any name when `any_name` (a short text), else only one changed for another
+    name, `guard.other_name`; see `verify.check`).
     """
     sta, sza, ha, fa = A[0], A[1], A[2], A[3]
     stb, szb, hb, fb = B[0], B[1], B[2], B[3]
@@ -214,7 +215,6 @@ def _guard(buf, blocks, A, B, name_similarity, other_similarity):  # pragma: no 
     n_changes = 0
     numbers = False
     inner_name = False
-    inner_other = False
     for e in range(nf):
         dup = False
         for f in range(e):
@@ -241,14 +241,13 @@ def _guard(buf, blocks, A, B, name_similarity, other_similarity):  # pragma: no 
         n_changes += 1
         if fa[pa[e]] & NUMBER:
             numbers = True
-        elif via_inner:
-            inner_name = True
-            inner_other = inner_other or other_name(
+        elif via_inner and not inner_name:
+            inner_name = any_name or other_name(
                 letters(buf, sta[pa[e]], sza[pa[e]], True),
                 letters(buf, stb[pb[e]], szb[pb[e]], True),
                 other_similarity,
             )
-    return n_changes, numbers, inner_name, inner_other
+    return n_changes, numbers, inner_name
 
 
 @compiled
@@ -293,8 +292,7 @@ def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
         return PASS, sim, cont
     facts[0] = 0
     contained = sim < min_sim
-    n_changes, numbers, inner_name, inner_other = _guard(buf, blocks, A, B, fl[6], fl[7])
-    name = inner_name if short < it[3] else inner_other  # see verify.check
+    n_changes, numbers, name = _guard(buf, blocks, A, B, fl[6], fl[7], short < it[3])
     share = n_changes / max(1, n_a if la <= lb else n_b)
     many = n_changes >= it[2] and share >= fl[4]
     one_big = n_changes >= 1 and (share >= fl[5] or (contained and (name or numbers)))

@@ -3,6 +3,10 @@
 Earnings reports, match results and forecasts share most of their words; what tells two
 of them apart is a figure or a name swapped for another between shared passages.
 `fact_changes` reads those swaps off the Levenshtein alignment of a verified pair.
+
+These are the rules in Python, on word lists. The screen runs them compiled
+(`guard_kernel`, property-tested equal) on every pair whose texts it can parse; this
+module decides for the others (letters outside Latin-1) and lists the changes.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from rapidfuzz.distance import Levenshtein
 from cleaner.dedup.align import Keys, same_word
 from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.doc import Doc, Flags, is_name, is_number
+from cleaner.dedup.guard_kernel import MOVED_MAX_STRETCHES as _MOVED_MAX_STRETCHES
+from cleaner.dedup.guard_kernel import MOVED_MIN_WORDS as _MOVED_MIN_WORDS
 from cleaner.dedup.screen import FactCounts
 from cleaner.dedup.screen_words import NAME, NUMBER
 
@@ -122,11 +128,6 @@ def fact_changes(
 
 
 Op = tuple[str, int, int, int, int]  # tag, a0, a1, b0, b1
-# Text that left the alignment is read as moved only where it shares this many words
-# (and half of the shorter side) with the text it is aligned to.
-_MOVED_MIN_WORDS = 3
-# Moved text is looked for among at most this many unaligned stretches a side.
-_MOVED_MAX_STRETCHES = 6
 
 
 def _opcodes(a: Sequence[str], b: Sequence[str]) -> list[Op]:

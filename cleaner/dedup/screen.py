@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.codes import PairCodes, capacity, decode, emit
+from cleaner.dedup.guard_kernel import decide, fact_changes
 from cleaner.dedup.jit import compiled, frozen
 from cleaner.dedup.lcs import lcs_blocks
 from cleaner.dedup.screen_words import (
@@ -88,6 +89,11 @@ class ScreenParams:
 def screen_params(cfg: DedupConfig) -> ScreenParams:
     """`ScreenParams.of`, computed once per config."""
     return ScreenParams.of(cfg)
+
+
+@compiled
+def _no_changes():  # pragma: no cover - compiled
+    return np.empty((0, 3), np.int64)
 
 
 @compiled
@@ -252,23 +258,27 @@ def _guard(buf, blocks, A, B, name_similarity, other_similarity, any_name):  # p
 
 @compiled
 def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
-    """(code, similarity, containment) of one pair of parsed rows; see `verify`.
+    """(code, similarity, containment, changes) of one pair of parsed rows; see `verify`.
 
-    For a pair it passes, `facts` receives [nested, facts of a, facts of b]: nested is 1
-    when every fact of one text is in the other (FactCounts); -1 if not known.
+    For a pair its similarity tests pass, `facts` receives [nested, facts of a, facts of
+    b, why]: nested is 1 when every fact of one text is in the other (FactCounts), -1 if
+    not known; why, the template guard's reason to stop the pair (`guard_kernel.decide`),
+    -1 if it did not run.
+    changes: the guard's findings (`guard_kernel.fact_changes`), when it ran.
     """
     facts[0] = -1
+    facts[3] = -1
     ha, fa, hb, fb = A[2], A[3], B[2], B[3]
     if not (A[4] and B[4]):
-        return PASS, -1.0, -1.0
+        return PASS, -1.0, -1.0, _no_changes()
     min_sim, min_cont, floor, ratio = fl[0], fl[1], fl[2], fl[3]
     min_run, min_ct = it[0], it[1]
     la, lb = len(ha), len(hb)
     short, long_ = min(la, lb), max(la, lb)
     if 2 * short < min_sim * (short + long_) and (short < min_ct or short < ratio * long_):
-        return REJECT, 0.0, 0.0
+        return REJECT, 0.0, 0.0, _no_changes()
     if short == 0:
-        return REJECT, 0.0, 0.0
+        return REJECT, 0.0, 0.0, _no_changes()
     blocks = lcs_blocks(ha, hb)
     matched = 0
     for g in range(len(blocks)):
@@ -283,31 +293,41 @@ def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
         if fsim >= min_sim or (fcont >= min_cont and long_enough):
             sim, cont, ok = fsim, fcont, True
     if not ok:
-        return REJECT, sim, cont
+        return REJECT, sim, cont, _no_changes()
     facts_a, n_a = _facts(ha, fa)
     facts_b, n_b = _facts(hb, fb)
     facts[1], facts[2] = n_a, n_b
     if _subset(facts_a, facts_b) or _subset(facts_b, facts_a):
         facts[0] = 1
-        return PASS, sim, cont
+        return PASS, sim, cont, _no_changes()
     facts[0] = 0
     contained = sim < min_sim
+    n_shorter = n_a if la <= lb else n_b
     n_changes, numbers, name = _guard(buf, blocks, A, B, fl[6], fl[7], short < it[3])
-    share = n_changes / max(1, n_a if la <= lb else n_b)
+    share = n_changes / max(1, n_shorter)
     many = n_changes >= it[2] and share >= fl[4]
     one_big = n_changes >= 1 and (share >= fl[5] or (contained and (name or numbers)))
     one_big = one_big or (numbers and short < it[3])  # a changed figure in a short text
-    return (GUARD if many or one_big else PASS), sim, cont
+    if many or one_big:
+        return GUARD, sim, cont, _no_changes()
+    # The template guard proper (`guard_kernel`): what `verify.check` would otherwise
+    # work out in Python, on the Levenshtein alignment.
+    changes = fact_changes(buf, A, B, fl[6])
+    facts[3] = decide(buf, A, B, changes, n_shorter, contained, short, fl, it)
+    return (GUARD if facts[3] else PASS), sim, cont, changes
 
 
 @compiled
 def _screen_many(
-    buf, offs, a, b, fl, it, not_names, codes, sims, conts, facts, out, wflags, spans
+    buf, offs, a, b, fl, it, not_names, codes, sims, conts, facts, out, wflags, spans, found
 ):  # pragma: no cover
-    """Screen pairs; the word codes of each pair passed (`codes.emit`) go to out/wflags."""
+    """Screen pairs; the word codes of each pair passed (`codes.emit`) go to out/wflags,
+    the template guard's findings to `found` (rows: pair, position in a, in b), grown as
+    needed. Returns (codes written, found, findings written)."""
     if len(a) == 0:
-        return 0
+        return 0, found, 0
     pos = 0
+    nf = 0
     # Pairs come sorted by row b: each row is parsed once for all its partners.
     rb = b[0]
     B = parse_row(buf, offs[rb], offs[rb + 1], not_names)
@@ -316,14 +336,21 @@ def _screen_many(
             rb = b[i]
             B = parse_row(buf, offs[rb], offs[rb + 1], not_names)
         A = parse_row(buf, offs[a[i]], offs[a[i] + 1], not_names)
-        codes[i], sims[i], conts[i] = _screen_pair(buf, A, B, fl, it, facts[i])
+        codes[i], sims[i], conts[i], changes = _screen_pair(buf, A, B, fl, it, facts[i])
+        if nf + len(changes) > len(found):
+            grown = np.empty((2 * (nf + len(changes)), 3), np.int64)
+            grown[:nf] = found[:nf]
+            found = grown
+        for e in range(len(changes)):
+            found[nf, 0], found[nf, 1], found[nf, 2] = i, changes[e, 0], changes[e, 1]
+            nf += 1
         spans[i, 0], spans[i, 1], spans[i, 2] = pos, -1, 0
         if codes[i] == PASS and A[4] and B[4]:
             end = emit(A[2], B[2], A[3], B[3], out, wflags, pos)
             if end >= 0:
                 spans[i, 1], spans[i, 2] = len(A[2]), len(B[2])
                 pos = end
-    return pos
+    return pos, found, nf
 
 
 @dataclass(frozen=True)
@@ -331,12 +358,19 @@ class FactCounts:
     """What the screen found out about two texts' facts (numbers, capitalised words).
 
     The same values as `doc.Doc.facts` and `Doc.n_facts` give (a property test holds
-    the word rules equal), without building either in Python.
+    the word rules equal), without building either in Python; and, when the facts are
+    not nested, what the compiled template guard (`guard_kernel`) found, which is what
+    the Python guard (`guard.fact_changes`) would find (a property test holds them equal).
     """
 
     nested: bool  # every fact of one text is among the other's, as often (guard.nested_facts)
     a: int  # fact words of text a, repeats counted (Doc.n_facts)
     b: int
+    # Word positions (in a, in b) of the facts the guard found changed, in its order.
+    changes: tuple[tuple[int, int], ...] = ()
+    # Why the guard stopped the pair (`guard_kernel.decide`), 0 if it did not; None if it
+    # did not run (nested facts, or the screen's first guard stopped the pair before).
+    why: int | None = None
 
 
 @dataclass(frozen=True)
@@ -346,14 +380,19 @@ class Screened:
     codes: npt.NDArray[np.int8]
     similarity: npt.NDArray[np.float64]
     containment: npt.NDArray[np.float64]
-    facts: npt.NDArray[np.int32]  # (n, 3): nested (1/0, -1 unknown), facts of a, of b
+    facts: npt.NDArray[np.int32]  # (n, 4): nested (1/0, -1 unknown), facts of a, of b, why (-1)
     # Word codes of each pair passed, for rapidfuzz (`codes.PairCodes`); None for the others.
     words: list[PairCodes | None]
+    found: npt.NDArray[np.int64]  # the guard's findings: (pair, position in a, in b), by pair
 
     def fact_counts(self, i: int) -> FactCounts | None:
         """What the screen found out about pair i's facts, if it parsed both texts."""
-        nested, fa, fb = self.facts[i].tolist()
-        return None if nested < 0 else FactCounts(nested == 1, fa, fb)
+        nested, fa, fb, why = self.facts[i].tolist()
+        if nested < 0:
+            return None
+        lo, hi = np.searchsorted(self.found[:, 0], [i, i + 1]).tolist()
+        changes = tuple((x, y) for x, y in self.found[lo:hi, 1:].tolist())
+        return FactCounts(nested == 1, fa, fb, changes, None if why < 0 else why)
 
 
 def screen_rows(
@@ -368,7 +407,7 @@ def screen_rows(
     codes = np.empty(n, np.int8)
     sims = np.empty(n, np.float64)
     conts = np.empty(n, np.float64)
-    facts = np.empty((n, 3), np.int32)
+    facts = np.empty((n, 4), np.int32)
     data, offsets = frozen(data, np.uint8), frozen(offsets, np.int64)
     a, b = frozen(a, np.int64), frozen(b, np.int64)
     cap = capacity(offsets, a, b)  # untouched pages of the buffers cost no memory
@@ -377,7 +416,7 @@ def screen_rows(
         np.empty(cap, np.uint8),
         np.empty((n, 3), np.int64),
     )
-    used = _screen_many(
+    used, found, nf = _screen_many(
         data,
         offsets,
         a,
@@ -392,21 +431,28 @@ def screen_rows(
         out,
         wflags,
         spans,
+        np.empty((64, 3), np.int64),
     )
-    return Screened(codes, sims, conts, facts, decode(out, wflags, used, spans))
+    words = decode(out, wflags, used, spans)
+    return Screened(codes, sims, conts, facts, words, found[:nf])
+
+
+def screen_one(a: str, b: str, params: ScreenParams) -> Screened:
+    """Screen one pair of folded texts (words separated by spaces)."""
+    ba, bb = a.encode("utf-8"), b.encode("utf-8")
+    data = np.frombuffer(ba + bb, np.uint8)
+    offsets = np.array([0, len(ba), len(ba) + len(bb)], np.int64)
+    return screen_rows(data, offsets, np.array([0]), np.array([1]), params)
 
 
 def screen_texts(a: str, b: str, params: ScreenParams) -> tuple[int, float, float]:
-    """Screen one pair of folded texts (words separated by spaces): (code, sim, cont).
+    """Screen one pair of folded texts: (code, similarity, containment).
 
     >>> p = ScreenParams.of(DedupConfig())
     >>> screen_texts("the mayor opened a bridge on friday", "trains ran late", p)[0] == REJECT
     True
     """
-    ba, bb = a.encode("utf-8"), b.encode("utf-8")
-    data = np.frombuffer(ba + bb, np.uint8)
-    offsets = np.array([0, len(ba), len(ba) + len(bb)], np.int64)
-    s = screen_rows(data, offsets, np.array([0]), np.array([1]), params)
+    s = screen_one(a, b, params)
     return int(s.codes[0]), float(s.similarity[0]), float(s.containment[0])
 
 

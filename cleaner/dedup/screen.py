@@ -26,6 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+from numba.typed import List
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.codes import PairCodes, capacity, decode, emit
@@ -328,14 +329,20 @@ def _screen_many(
         return 0, found, 0
     pos = 0
     nf = 0
-    # Pairs come sorted by row b: each row is parsed once for all its partners.
+    # Pairs come sorted by row b: each row is parsed once for all its partners. Partners
+    # are better-ranked rows, and a few (a wire story's original, a template's first
+    # story) are the partners of many rows: each is parsed once for the whole call.
+    partners = np.unique(a)
+    parsed = List()
+    for r in partners:
+        parsed.append(parse_row(buf, offs[r], offs[r + 1], not_names))
     rb = b[0]
     B = parse_row(buf, offs[rb], offs[rb + 1], not_names)
     for i in range(len(a)):
         if b[i] != rb:
             rb = b[i]
             B = parse_row(buf, offs[rb], offs[rb + 1], not_names)
-        A = parse_row(buf, offs[a[i]], offs[a[i] + 1], not_names)
+        A = parsed[np.searchsorted(partners, a[i])]
         codes[i], sims[i], conts[i], changes = _screen_pair(buf, A, B, fl, it, facts[i])
         if nf + len(changes) > len(found):
             grown = np.empty((2 * (nf + len(changes)), 3), np.int64)

@@ -17,6 +17,41 @@ _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @compiled
+def patterns(a, words):  # pragma: no cover - compiled
+    """Pattern bits of each distinct word of a (`words` 64-bit words each), and the small
+    open-addressing table that finds a word's row (the words are hashes already: their
+    low bits are the slot). Returns (slot keys, slot rows, pattern rows)."""
+    size = 1
+    while size < 2 * len(a) + 2:
+        size *= 2
+    mask = np.uint64(size - 1)
+    keys = np.empty(size, np.uint64)
+    slots = np.full(size, -1, np.int64)
+    pm = np.zeros((len(a) + 1, words), np.uint64)
+    nu = 0
+    for pos in range(len(a)):
+        q = np.int64(a[pos] & mask)
+        while slots[q] >= 0 and keys[q] != a[pos]:
+            q = (q + 1) & (size - 1)
+        if slots[q] < 0:
+            keys[q] = a[pos]
+            slots[q] = nu
+            nu += 1
+        pm[slots[q], pos >> 6] |= _ONE << np.uint64(pos & 63)
+    return keys, slots, pm
+
+
+@compiled
+def pattern_of(keys, slots, h):  # pragma: no cover - compiled
+    """The pattern row of word h (`patterns`), -1 for a word not in a."""
+    size = len(keys)
+    q = np.int64(h & np.uint64(size - 1))
+    while slots[q] >= 0 and keys[q] != h:
+        q = (q + 1) & (size - 1)
+    return slots[q]
+
+
+@compiled
 def lcs_blocks(ha, hb):  # pragma: no cover - compiled
     """Equal blocks (start a, start b, length) of rapidfuzz's LCS alignment of ha and hb."""
     n, m = len(ha), len(hb)
@@ -38,32 +73,11 @@ def lcs_blocks(ha, hb):  # pragma: no cover - compiled
         a = ha[p : p + na]
         b = hb[p : p + nb]
         words = (na + 63) // 64
-        # Pattern bits of each distinct word of a, found through a small open-addressing
-        # table (the words are hashes already: their low bits are the slot).
-        size = 1
-        while size < 2 * na:
-            size *= 2
-        mask = np.uint64(size - 1)
-        slot_key = np.empty(size, np.uint64)
-        slot_row = np.full(size, -1, np.int64)
-        pm = np.zeros((na, words), np.uint64)
-        nu = 0
-        for pos in range(na):
-            q = np.int64(a[pos] & mask)
-            while slot_row[q] >= 0 and slot_key[q] != a[pos]:
-                q = (q + 1) & (size - 1)
-            if slot_row[q] < 0:
-                slot_key[q] = a[pos]
-                slot_row[q] = nu
-                nu += 1
-            pm[slot_row[q], pos >> 6] |= _ONE << np.uint64(pos & 63)
+        keys, slots, pm = patterns(a, words)
         rows = np.empty((nb, words), np.uint64)
         cur = np.full(words, _ALL, np.uint64)
         for j in range(nb):
-            q = np.int64(b[j] & mask)
-            while slot_row[q] >= 0 and slot_key[q] != b[j]:
-                q = (q + 1) & (size - 1)
-            g = slot_row[q]
+            g = pattern_of(keys, slots, b[j])
             if g >= 0:
                 carry = np.uint64(0)
                 for w in range(words):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from cleaner.dedup.jit import compiled
+from cleaner.dedup.lcs import pattern_of, patterns
 
 EQUAL, REPLACE, INSERT, DELETE = 0, 1, 2, 3
 TAGS = ("equal", "replace", "insert", "delete")
@@ -32,32 +33,13 @@ def _matrix(a, b):  # pragma: no cover - compiled
     """Vertical positive and negative deltas (VP, VN) of every row of the edit matrix."""
     na, nb = len(a), len(b)
     words = max(1, (na + 63) // 64)
-    size = 1
-    while size < 2 * na + 2:
-        size *= 2
-    mask = np.uint64(size - 1)
-    slot_key = np.empty(size, np.uint64)
-    slot_row = np.full(size, -1, np.int64)
-    pm = np.zeros((na + 1, words), np.uint64)
-    nu = 0
-    for pos in range(na):
-        q = np.int64(a[pos] & mask)
-        while slot_row[q] >= 0 and slot_key[q] != a[pos]:
-            q = (q + 1) & (size - 1)
-        if slot_row[q] < 0:
-            slot_key[q] = a[pos]
-            slot_row[q] = nu
-            nu += 1
-        pm[slot_row[q], pos >> 6] |= _ONE << np.uint64(pos & 63)
+    keys, slots, pm = patterns(a, words)
     vp_rows = np.empty((nb, words), np.uint64)
     vn_rows = np.empty((nb, words), np.uint64)
     vp = np.full(words, _ALL, np.uint64)
     vn = np.zeros(words, np.uint64)
     for j in range(nb):
-        q = np.int64(b[j] & mask)
-        while slot_row[q] >= 0 and slot_key[q] != b[j]:
-            q = (q + 1) & (size - 1)
-        g = slot_row[q]  # -1: a word of b not in a, its pattern row is empty
+        g = pattern_of(keys, slots, b[j])  # -1: a word of b not in a, no pattern bits
         add_carry = np.uint64(0)
         hp_carry = _ONE
         hn_carry = np.uint64(0)

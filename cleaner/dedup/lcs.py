@@ -52,8 +52,9 @@ def pattern_of(keys, slots, h):  # pragma: no cover - compiled
 
 
 @compiled
-def lcs_blocks(ha, hb):  # pragma: no cover - compiled
-    """Equal blocks (start a, start b, length) of rapidfuzz's LCS alignment of ha and hb."""
+def common_affix(ha, hb):  # pragma: no cover - compiled
+    """Lengths of the common prefix and of the common suffix after it, as rapidfuzz
+    strips them before aligning."""
     n, m = len(ha), len(hb)
     p = 0
     while p < n and p < m and ha[p] == hb[p]:
@@ -61,6 +62,14 @@ def lcs_blocks(ha, hb):  # pragma: no cover - compiled
     s = 0
     while s < n - p and s < m - p and ha[n - 1 - s] == hb[m - 1 - s]:
         s += 1
+    return p, s
+
+
+@compiled
+def lcs_blocks(ha, hb):  # pragma: no cover - compiled
+    """Equal blocks (start a, start b, length) of rapidfuzz's LCS alignment of ha and hb."""
+    n, m = len(ha), len(hb)
+    p, s = common_affix(ha, hb)
     na, nb = n - p - s, m - p - s
     mi = np.empty(min(n, m), np.int64)
     mj = np.empty(min(n, m), np.int64)

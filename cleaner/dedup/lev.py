@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from cleaner.dedup.jit import compiled
-from cleaner.dedup.lcs import pattern_of, patterns
+from cleaner.dedup.lcs import common_affix, pattern_of, patterns
 
 EQUAL, REPLACE, INSERT, DELETE = 0, 1, 2, 3
 TAGS = ("equal", "replace", "insert", "delete")
@@ -70,12 +70,7 @@ def _matrix(a, b):  # pragma: no cover - compiled
 def lev_opcodes(ha, hb):  # pragma: no cover - compiled
     """rapidfuzz's `Levenshtein.opcodes(ha, hb)` as rows (tag, a0, a1, b0, b1)."""
     n, m = len(ha), len(hb)
-    p = 0
-    while p < n and p < m and ha[p] == hb[p]:
-        p += 1
-    s = 0
-    while s < n - p and s < m - p and ha[n - 1 - s] == hb[m - 1 - s]:
-        s += 1
+    p, s = common_affix(ha, hb)
     a = ha[p : n - s]
     b = hb[p : m - s]
     na, nb = len(a), len(b)

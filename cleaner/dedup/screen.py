@@ -9,13 +9,14 @@ buffer (`keys.Words`), with no Python object per word:
 - the exact alignment is the longest common subsequence, recovered like rapidfuzz's
   `LCSseq.opcodes` (bit-parallel, common prefix and suffix first), so its shared runs are
   rapidfuzz's;
-- the fuzzy alignment and the template guard follow `verify`, except that the guard
-  reads substitutions off the gaps between those runs instead of a second, Levenshtein
-  alignment.
+- the fuzzy alignment follows `verify`; a first, cheap template guard reads
+  substitutions off the gaps between those runs;
+- then the template guard itself (`guard_kernel`) reads rapidfuzz's Levenshtein
+  alignment (`lev`), as the Python guard would (a property test holds them equal).
 
-The screen only ever rejects. A pair it passes is verified by `verify` with rapidfuzz,
-whose verdict is final, so every pair that counts as a duplicate was verified with
-rapidfuzz on the real words. Texts with characters the screen does not case-fold (any
+The screen only ever rejects. A pair it passes is aligned by `verify` with rapidfuzz,
+which decides near, contained or neither, so every pair that counts as a duplicate was
+verified with rapidfuzz on the real words. Texts with characters the screen does not case-fold (any
 letter outside Latin-1, symbols) are passed on unscreened.
 """
 

@@ -7,8 +7,8 @@ equal, so two strings in which each character stands for one lower-cased word (t
 word, the same character, within the pair) align exactly as the word lists do, and are
 written by the compiled screen (`screen.screen_rows`) for each pair it passes, from the
 rows it has already parsed, with no object per word. Verification (`verify.check`)
-aligns these, and the template guard reads each word's flags (number, name) from them:
-the words themselves are read only where facts differ.
+aligns these. Each word's flags (number, name) come along; since the template guard runs
+compiled in the screen (`guard_kernel`), nothing in the stage reads them.
 
 Words are told apart by the screen's 64-bit hash of their lower-cased letters
 (`screen_words.parse_row`), as the screen's own alignment does: two different words of a

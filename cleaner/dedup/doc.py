@@ -91,9 +91,6 @@ class WordFlags:
         return (NUMBER * is_number(w)) | (NAME * is_name(w))
 
 
-Flags = bytes | WordFlags  # a pair's flags from the screen (`codes.PairCodes`), or from words
-
-
 def is_number(tok: str) -> bool:
     return tok.replace(".", "", 1).isdigit()
 

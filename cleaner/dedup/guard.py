@@ -19,11 +19,9 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from cleaner.dedup.align import Keys, same_word
-from cleaner.dedup.codes import PairCodes
-from cleaner.dedup.doc import Doc, Flags, is_name, is_number
+from cleaner.dedup.doc import Doc, WordFlags, is_name, is_number
 from cleaner.dedup.guard_kernel import MOVED_MAX_STRETCHES as _MOVED_MAX_STRETCHES
 from cleaner.dedup.guard_kernel import MOVED_MIN_WORDS as _MOVED_MIN_WORDS
-from cleaner.dedup.screen import FactCounts
 from cleaner.dedup.screen_words import NAME, NUMBER
 
 _FACTS = NUMBER | NAME
@@ -80,26 +78,15 @@ def template_changes(
 
 
 def fact_changes(
-    sa: Doc,
-    sb: Doc,
-    name_similarity: float,
-    known: FactCounts | None = None,
-    codes: PairCodes | None = None,
+    sa: Doc, sb: Doc, name_similarity: float
 ) -> tuple[tuple[tuple[str, str], ...], int, tuple[tuple[str, str], ...]]:
     """`template_changes`, plus the names changed between two equal stretches of text.
 
     Such a name is inside the shared text, not a cruft line or a rewritten start or end.
-    `known`: the texts' fact counts, when the screen has counted them already; `codes`:
-    the pair's word codes and flags (`codes.PairCodes`), aligned and read instead of the
-    words. Either way the words are read only where both sides hold a number or a name.
+    The words are read only where both sides hold a number or a name (`doc.WordFlags`).
     """
-    fa: Flags
-    fb: Flags
-    if codes is None:
-        keys: Keys = (sa.lower, sb.lower)
-        fa, fb = sa.flags, sb.flags
-    else:
-        keys, fa, fb = (codes.a, codes.b), codes.flags_a, codes.flags_b
+    keys: Keys = (sa.lower, sb.lower)
+    fa, fb = sa.flags, sb.flags
     la, lb = len(fa), len(fb)
     scan = _Scan(sa, sb, keys, fa, fb, name_similarity)
     # Plain tuples (tag, a0, a1, b0, b1): iterating rapidfuzz's Opcode objects costs more
@@ -119,10 +106,7 @@ def fact_changes(
     # A pair that also appears the other way round is two sentences swapped, not a change.
     seen = {(x.lower(), y.lower()) for x, y in found.values()}
     changes = [(x, y) for x, y in found.values() if (y.lower(), x.lower()) not in seen]
-    if known is None:
-        facts = sa.n_facts if la <= lb else sb.n_facts
-    else:
-        facts = known.a if la <= lb else known.b
+    facts = sa.n_facts if la <= lb else sb.n_facts
     inner_names = tuple(c for c in changes if c in inner and not is_number(c[0]))
     return tuple(changes), facts, inner_names
 
@@ -172,7 +156,7 @@ class _Scan:
     """Changed numbers and names read off an alignment, collected by position."""
 
     def __init__(
-        self, a: Doc, b: Doc, keys: Keys, fa: Flags, fb: Flags, name_similarity: float
+        self, a: Doc, b: Doc, keys: Keys, fa: WordFlags, fb: WordFlags, name_similarity: float
     ) -> None:
         self.a, self.b, self.keys, self.fa, self.fb = a, b, keys, fa, fb
         self.name_similarity = name_similarity
@@ -313,7 +297,7 @@ def other_name(x: str, y: str, similarity: float) -> bool:
     return fuzz.ratio(ocr_key(x), ocr_key(y)) < 100 * similarity
 
 
-def _any_facts(fa: Flags, fb: Flags, a0: int, b0: int, n: int) -> bool:
+def _any_facts(fa: WordFlags, fb: WordFlags, a0: int, b0: int, n: int) -> bool:
     """Whether a number faces a number, or a name a name, in n words from a0 and b0."""
     return any(fa[a0 + i] & fb[b0 + i] & _FACTS for i in range(n))
 

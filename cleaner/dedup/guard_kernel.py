@@ -81,7 +81,8 @@ def _typo(buf, A, B, x, y):  # pragma: no cover - compiled
 
 
 @compiled
-def _push(found, nf, x, y, inner):  # pragma: no cover - compiled
+def push(found, nf, x, y, inner):  # pragma: no cover - compiled
+    """Row (x, y, inner) appended to found[:nf], grown (doubled) when full."""
     if nf == len(found):
         grown = np.empty((2 * len(found), 3), np.int64)
         grown[:nf] = found
@@ -140,7 +141,7 @@ def _filled_tail(buf, A, B, a0, a1, b0, b1, sim, found, nf):  # pragma: no cover
     if nk >= 2:
         for t in range(k):
             if kept[t]:
-                found, nf = _push(found, nf, px[t], py[t], 0)
+                found, nf = push(found, nf, px[t], py[t], 0)
     return found, nf
 
 
@@ -167,7 +168,7 @@ def _fill(buf, A, B, a0, a1, b0, b1, inner, sim, found, nf):  # pragma: no cover
             return False, found, nf
     for i in range(n):
         if hit[i]:
-            found, nf = _push(found, nf, a0 + i, b0 + i, 1 if inner else 0)
+            found, nf = push(found, nf, a0 + i, b0 + i, 1 if inner else 0)
     return True, found, nf
 
 
@@ -206,7 +207,7 @@ def _run(buf, A, B, ops, oa, ob, moved, sim, found, nf):  # pragma: no cover
             and fa[a0] & fb[b0] & NUMBER
             and _both_sides(ops, k, a0, b0, oa, ob)
         ):
-            found, nf = _push(found, nf, a0, b0, 0)
+            found, nf = push(found, nf, a0, b0, 0)
         if k > last_equal:
             before = (k - 1) % nops  # Python's ops[k - 1], the last op when k is 0
             if k == last_equal + 1 and ops[before, 2] - ops[before, 1] >= 2:
@@ -216,7 +217,7 @@ def _run(buf, A, B, ops, oa, ob, moved, sim, found, nf):  # pragma: no cover
                     and fa[a0] & fb[b0] & NAME
                     and _changed_fact(buf, A, B, a0, b0, sim)
                 ):
-                    found, nf = _push(found, nf, a0, b0, 0)  # `_Scan._cut_on_name`
+                    found, nf = push(found, nf, a0, b0, 0)  # `_Scan._cut_on_name`
             continue
         if tag != REPLACE:
             continue
@@ -240,7 +241,7 @@ def _run(buf, A, B, ops, oa, ob, moved, sim, found, nf):  # pragma: no cover
 
 @compiled
 def _shared_words(x, y):  # pragma: no cover - compiled
-    """Distinct values of x that are in y, and distinct values of each (x, y sorted unique)."""
+    """How many values x and y share (both sorted, without repeats)."""
     i = j = k = 0
     while i < len(x) and j < len(y):
         if x[i] == y[j]:

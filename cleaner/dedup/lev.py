@@ -15,6 +15,7 @@ import numpy as np
 
 from cleaner.dedup.jit import compiled
 from cleaner.dedup.lcs import common_affix, pattern_of, patterns
+from cleaner.dedup.screen_words import word_hash
 
 EQUAL, REPLACE, INSERT, DELETE = 0, 1, 2, 3
 TAGS = ("equal", "replace", "insert", "delete")
@@ -140,8 +141,6 @@ def opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
     >>> opcodes("the cat sat".split(), "the dog sat down".split())
     [('equal', 0, 1, 0, 1), ('replace', 1, 2, 1, 2), ('equal', 2, 3, 2, 3), ('insert', 3, 3, 3, 4)]
     """
-    from cleaner.dedup.screen_words import word_hash
-
     ha = np.array([word_hash(w.lower()) for w in a], np.uint64)
     hb = np.array([word_hash(w.lower()) for w in b], np.uint64)
     return [(TAGS[t], x0, x1, y0, y1) for t, x0, x1, y0, y1 in lev_opcodes(ha, hb).tolist()]

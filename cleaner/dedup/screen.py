@@ -31,7 +31,7 @@ from numba.typed import List
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.codes import PairCodes, capacity, decode, emit
-from cleaner.dedup.guard_kernel import decide, fact_changes
+from cleaner.dedup.guard_kernel import decide, fact_changes, push
 from cleaner.dedup.jit import compiled, frozen
 from cleaner.dedup.lcs import lcs_blocks
 from cleaner.dedup.screen_words import (
@@ -345,13 +345,8 @@ def _screen_many(
             B = parse_row(buf, offs[rb], offs[rb + 1], not_names)
         A = parsed[np.searchsorted(partners, a[i])]
         codes[i], sims[i], conts[i], changes = _screen_pair(buf, A, B, fl, it, facts[i])
-        if nf + len(changes) > len(found):
-            grown = np.empty((2 * (nf + len(changes)), 3), np.int64)
-            grown[:nf] = found[:nf]
-            found = grown
         for e in range(len(changes)):
-            found[nf, 0], found[nf, 1], found[nf, 2] = i, changes[e, 0], changes[e, 1]
-            nf += 1
+            found, nf = push(found, nf, i, changes[e, 0], changes[e, 1])
         spans[i, 0], spans[i, 1], spans[i, 2] = pos, -1, 0
         if codes[i] == PASS and A[4] and B[4]:
             end = emit(A[2], B[2], A[3], B[3], out, wflags, pos)

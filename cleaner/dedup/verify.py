@@ -135,8 +135,8 @@ def check(
         changes = tuple((a.words[x], b.words[y]) for x, y in known.changes)
         facts, stop = (known.a if len(keys[0]) <= len(keys[1]) else known.b), known.why
     else:
-        found, facts, inner_names = fact_changes(a, b, cfg.template_name_similarity, known, codes)
-        changes = found
+        # Texts the screen cannot parse (letters outside Latin-1): the guard in Python.
+        changes, facts, inner_names = fact_changes(a, b, cfg.template_name_similarity)
         stop = _stop(changes, facts, inner_names, kind == "contained", short, cfg)
     if not stop:
         return Verdict(True, kind, sim, cont, changes, rule)

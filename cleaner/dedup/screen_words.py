@@ -33,17 +33,6 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
-@compiled
-def _lower_byte(buf, i, lead):  # pragma: no cover - compiled
-    """Byte i lower-cased: ASCII capitals, and Latin-1 capitals (second byte after 0xC3)."""
-    c = buf[i]
-    if 65 <= c <= 90:
-        return c + 32
-    if lead and 0x80 <= c <= 0x9E and c != 0x97:
-        return c + 32
-    return c
-
-
 def word_hash(word: str) -> int:
     """The screen's hash of a lower-cased word: FNV-1a over its UTF-8 bytes.
 
@@ -57,65 +46,62 @@ def word_hash(word: str) -> int:
 
 
 @compiled
-def _is_upper_at(buf, i, e):  # pragma: no cover - compiled
-    c = buf[i]
-    if 65 <= c <= 90:
-        return True
-    return c == 0xC3 and i + 1 < e and 0x80 <= buf[i + 1] <= 0x9E and buf[i + 1] != 0x97
-
-
-@compiled
 def parse_row(buf, s, e, not_names):  # pragma: no cover
     """Words of one row as byte spans, with lower-case hashes and flags, in one pass.
 
     ok is False when a character is outside what the screen case-folds (ASCII and
-    Latin-1 letters and digits): such rows are passed on unscreened.
+    Latin-1 letters and digits): such rows are passed on unscreened. A Latin-1 letter
+    is two bytes, 0xC3 and a second byte; 0xC3 0x80-0x9E (but 0x97, the multiplication
+    sign) are capitals, lower-cased by adding 32 to the second byte.
     """
-    ntok = 0
-    prev_space = True
-    for i in range(s, e):
-        if buf[i] == 32:
-            prev_space = True
-        elif prev_space:
-            ntok += 1
-            prev_space = False
-    start = np.empty(ntok, np.int64)
-    size = np.empty(ntok, np.int64)
-    h = np.empty(ntok, np.uint64)
-    flags = np.zeros(ntok, np.uint8)
+    cap = (e - s + 2) // 2  # a word and its space take 2+ bytes
+    start = np.empty(cap, np.int64)
+    size = np.empty(cap, np.int64)
+    h = np.empty(cap, np.uint64)
+    flags = np.empty(cap, np.uint8)
     ok = True
-    t = -1
+    t = 0
     i = s
     while i < e:
-        if buf[i] == 32:
+        c = buf[i]
+        if c == 32:
             i += 1
             continue
-        t += 1
-        start[t] = i
-        first_upper = _is_upper_at(buf, i, e)
-        first_digit = 48 <= buf[i] <= 57
+        first = i
+        first_upper = 65 <= c <= 90 or (
+            c == 0xC3 and i + 1 < e and 0x80 <= buf[i + 1] <= 0x9E and buf[i + 1] != 0x97
+        )
+        first_digit = 48 <= c <= 57
         hv = _FNV_OFFSET
         digits = True
         chars = 0
-        lead = False
-        while i < e and buf[i] != 32:
+        while i < e:
             c = buf[i]
-            if c >= 0x80:
-                if c == 0xC3:
-                    lead = True
-                elif lead and 0x80 <= c <= 0xBF:
-                    pass
-                else:
-                    ok = False
-            if c < 0x80 or c >= 0xC0:
-                chars += 1
-            if not (48 <= c <= 57):
-                digits = False
-            hv = (hv ^ np.uint64(_lower_byte(buf, i, lead and c != 0xC3))) * _FNV_PRIME
-            if c != 0xC3:
-                lead = False
+            if c == 32:
+                break
             i += 1
-        size[t] = i - start[t]
+            if c < 0x80:  # ASCII, most bytes
+                chars += 1
+                if c < 48 or c > 57:
+                    digits = False
+                if 65 <= c <= 90:
+                    c += 32
+                hv = (hv ^ np.uint64(c)) * _FNV_PRIME
+                continue
+            digits = False
+            if c >= 0xC0:
+                chars += 1
+            hv = (hv ^ np.uint64(c)) * _FNV_PRIME
+            if c != 0xC3:
+                ok = False  # outside Latin-1, or a stray continuation byte
+            elif i < e and 0x80 <= buf[i] <= 0xBF:  # the letter's second byte
+                d = buf[i]
+                i += 1
+                if d <= 0x9E and d != 0x97:
+                    d += 32
+                hv = (hv ^ np.uint64(d)) * _FNV_PRIME
+        start[t] = first
+        size[t] = i - first
         h[t] = hv
         f = 0
         if digits:
@@ -127,7 +113,8 @@ def parse_row(buf, s, e, not_names):  # pragma: no cover
             if j >= len(not_names) or not_names[j] != hv:
                 f |= NAME
         flags[t] = f
-    return start, size, h, flags, ok
+        t += 1
+    return start[:t], size[:t], h[:t], flags[:t], ok
 
 
 @compiled

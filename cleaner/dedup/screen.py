@@ -23,7 +23,8 @@ letter outside Latin-1, symbols) are passed on unscreened.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -390,12 +391,27 @@ class Screened:
 
     def fact_counts(self, i: int) -> FactCounts | None:
         """What the screen found out about pair i's facts, if it parsed both texts."""
-        nested, fa, fb, why = self.facts[i].tolist()
+        nested, fa, fb, why = self._facts[i]
         if nested < 0:
             return None
-        lo, hi = np.searchsorted(self.found[:, 0], [i, i + 1]).tolist()
-        changes = tuple((x, y) for x, y in self.found[lo:hi, 1:].tolist())
+        lo, hi = self._found_at[i], self._found_at[i + 1]
+        changes = tuple((x, y) for _, x, y in self._found[lo:hi])
         return FactCounts(nested == 1, fa, fb, changes, None if why < 0 else why)
+
+    # Python views of the arrays, built once per call: `fact_counts` is read for every
+    # pair passed, and one numpy call per pair would cost more than the lookup itself.
+    @cached_property
+    def _facts(self) -> list[list[int]]:
+        return cast(list[list[int]], self.facts.tolist())
+
+    @cached_property
+    def _found(self) -> list[list[int]]:
+        return cast(list[list[int]], self.found.tolist())
+
+    @cached_property
+    def _found_at(self) -> list[int]:
+        at = np.searchsorted(self.found[:, 0], np.arange(len(self.codes) + 1))
+        return cast(list[int], at.tolist())
 
 
 def screen_rows(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from rapidfuzz.distance import LCSseq, Levenshtein
 
@@ -49,11 +48,11 @@ def align(a: Sequence[object], b: Sequence[object], min_run: int) -> Alignment:
     shared: list[tuple[int, int, int]] = []
     matched = 0
     if a and b:
-        ops = cast(list[tuple[str, int, int, int, int]], LCSseq.opcodes(a, b).as_list())
-        for tag, a0, a1, b0, _ in ops:
-            if tag == "equal" and a1 - a0 >= min_run:
-                shared.append((a0, b0, a1 - a0))
-                matched += a1 - a0
+        # The equal blocks of `LCSseq.opcodes`, without building the other opcodes.
+        for a0, b0, size in LCSseq.editops(a, b).as_matching_blocks():
+            if size >= min_run:
+                shared.append((a0, b0, size))
+                matched += size
     return Alignment(len(a), len(b), matched, tuple(shared))
 
 
@@ -124,20 +123,15 @@ def align_fuzzy(
                 run[2] = 0
 
     if a and b:
-        g: list[int] | None = None  # open gap: [a0, a1, b0, b1]
-        for op in LCSseq.opcodes(*(keys or (a, b))):
-            if op.tag == "equal":
-                if g is not None:
-                    gap(*g)
-                    g = None
+        ea = eb = 0  # where the last equal block ended
+        # The equal blocks of `LCSseq.opcodes`; the last one (len a, len b, 0) closes.
+        for a0, b0, size in LCSseq.editops(*(keys or (a, b))).as_matching_blocks():
+            if a0 > ea or b0 > eb:
+                gap(ea, a0, eb, b0)
+            if size:
                 if run[2] == 0:
-                    run[:] = [op.src_start, op.dest_start, 0]
-                run[2] += op.src_end - op.src_start
-            elif g is None:
-                g = [op.src_start, op.src_end, op.dest_start, op.dest_end]
-            else:
-                g[1], g[3] = op.src_end, op.dest_end
-        if g is not None:
-            gap(*g)
+                    run[:] = [a0, b0, 0]
+                run[2] += size
+            ea, eb = a0 + size, b0 + size
         close()
     return Alignment(len(a), len(b), matched, tuple(shared))

@@ -157,17 +157,23 @@ def why_kept(canon: DocInfo, other: DocInfo, cfg: DedupConfig) -> str:
     'canonical won on longest (300 vs 120 tokens)'
     """
     for rule in (*cfg.keep_rule, "doc_id"):
-        if _rule_key(canon, rule, cfg) == _rule_key(other, rule, cfg):
-            continue
-        detail = {
-            "complete": f"{canon.completeness} vs {other.completeness} of title/date/source",
-            "longest": f"{canon.n_tokens} vs {other.n_tokens} tokens",
-            "earliest": f"published {canon.published} vs {other.published}",
-            "source_priority": f"source {canon.source!r} before {other.source!r}",
-            "doc_id": f"{canon.doc_id} < {other.doc_id}",
-        }[rule]
-        return f"canonical won on {rule} ({detail})"
+        if _rule_key(canon, rule, cfg) != _rule_key(other, rule, cfg):
+            return f"canonical won on {rule} ({_detail(rule, canon, other)})"
     return "canonical won on doc_id"
+
+
+def _detail(rule: str, canon: DocInfo, other: DocInfo) -> str:
+    """What `rule` compared, in words (only the rule that decided is worded: a million
+    stories' reasons are written in one run)."""
+    if rule == "complete":
+        return f"{canon.completeness} vs {other.completeness} of title/date/source"
+    if rule == "longest":
+        return f"{canon.n_tokens} vs {other.n_tokens} tokens"
+    if rule == "earliest":
+        return f"published {canon.published} vs {other.published}"
+    if rule == "source_priority":
+        return f"source {canon.source!r} before {other.source!r}"
+    return f"{canon.doc_id} < {other.doc_id}"
 
 
 def is_revision(canon: DocInfo, other: DocInfo) -> bool:
@@ -276,20 +282,24 @@ def assign(
         better, rows = all_better[go], all_rows[go]
         if len(rows) == 0:
             continue
-        for i, found in inp.verify_rows(better, rows, "pairs" if first_round else "more pairs"):
-            o, row = int(better[i]), int(rows[i])
+        found_rows = inp.verify_rows(better, rows, "pairs" if first_round else "more pairs")
+        partner_of, row_of = better.tolist(), rows.tolist()
+        for i, found in found_rows:
+            o, row = partner_of[i], row_of[i]
             if found is None:
                 templated[row] += 1
                 continue
             edges.setdefault(row, {})[o] = found
             edges.setdefault(o, {})[row] = found
+        del found_rows, partner_of, row_of
 
     # 3. Stars: best-connected story first (exact copies count), keep rank breaks ties.
     weight = {r: 0 for r in open_rows}
     for head in exact_of.values():
         if head in weight:
             weight[head] += 1
-    centres = sorted(open_rows, key=lambda r: (-(len(edges.get(r, {})) + weight[r]), rank[r]))
+    rank_of = rank.tolist()  # Python ints: the loops below look ranks up millions of times
+    centres = sorted(open_rows, key=lambda r: (-(len(edges.get(r, {})) + weight[r]), rank_of[r]))
     cluster_of = np.full(n, -1, np.int64)
     members: dict[int, list[int]] = {}
 
@@ -302,7 +312,7 @@ def assign(
         """Whether the template guard finds x and y one template with other facts."""
         if y in edges.get(x, {}):
             return False
-        x, y = (x, y) if rank[x] < rank[y] else (y, x)
+        x, y = (x, y) if rank_of[x] < rank_of[y] else (y, x)
         v = verify(inp.doc(x), inp.doc(y))
         return not v.duplicate and bool(v.template_changes)
 
@@ -310,7 +320,7 @@ def assign(
         if cluster_of[c] >= 0:
             continue
         group, longer = [c], list[int]()
-        for o in sorted(edges.get(c, {}), key=rank.__getitem__):
+        for o in sorted(edges.get(c, {}), key=rank_of.__getitem__):
             if cluster_of[o] >= 0:
                 continue
             if inp.infos[o].n_tokens > inp.infos[c].n_tokens:
@@ -330,7 +340,7 @@ def assign(
         cluster_of[group] = c
         members[c] = group
     for c, group in members.items():
-        canon = min(group, key=rank.__getitem__)
+        canon = min(group, key=rank_of.__getitem__)
         for m in group:
             if m == canon:
                 continue

@@ -23,7 +23,8 @@ def test_rank_order_is_lexsorts(n: int, top: int, seed: int) -> None:
     left[: n // 2] = rng.integers(0, top, n // 2)
     rare = rng.integers(0, 4, n).astype(np.int32)
     hits = rng.integers(1, 85, n).astype(np.int32)
-    rank = rng.integers(0, top, n).astype(np.int64)
-    rank[::3] = rank[0] if n else 0  # ties on every key happen
-    want = np.lexsort((rank, -hits, -rare, left))
-    assert _rank_order(left, rare, hits, rank).tolist() == want.tolist()
+    right = rng.integers(0, max(n, 1), n).astype(np.int32)
+    rank = rng.integers(0, top, max(n, 1)).astype(np.int64)
+    rank[::3] = rank[0]  # ties on every key happen
+    want = np.lexsort((rank[right], -hits, -rare, left))
+    assert _rank_order(left, rare, hits, right, rank).tolist() == want.tolist()

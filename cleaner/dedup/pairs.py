@@ -157,7 +157,7 @@ class Candidates:
         """
         ok = keep[self.left] & keep[self.right] & (self.left != self.right)
         left, right, hits, rare = self.left[ok], self.right[ok], self.hits[ok], self.rare[ok]
-        order = _rank_order(left, rare, hits, rank[right])
+        order = _rank_order(left, rare, hits, right, rank)
         left, right = left[order].astype(np.int64), right[order].astype(np.int64)
         if len(left) == 0:
             return right, left, left
@@ -167,34 +167,43 @@ class Candidates:
         return right[take], left[take], nth[take]
 
 
-def _rank_order(left: I32, rare: I32, hits: I32, rank: I64) -> I64:
-    """The order of `np.lexsort((rank, -hits, -rare, left))`: by left, most rare hits,
-    most hits, best rank; ties in input order.
+def _rank_order(left: I32, rare: I32, hits: I32, right: I32, rank: I64) -> I64:
+    """The order of `np.lexsort((rank[right], -hits, -rare, left))`: by left, most rare
+    hits, most hits, the partner's best rank; ties in input order.
 
     The four keys packed into one int64 when they fit (a million stories take 52 bits)
-    and sorted once: a tenth of lexsort's time on the 11 million candidates of 1M stories.
+    and sorted once: a tenth of lexsort's time on the 11 million candidates of 1M stories,
+    and less memory (the key is built in place, with one buffer beside it).
 
     >>> left, rare, hits = np.array([1, 0, 0, 0]), np.array([0, 1, 1, 2]), np.array([5, 3, 4, 1])
-    >>> _rank_order(left, rare, hits, np.arange(4)).tolist()
+    >>> _rank_order(left, rare, hits, np.arange(4), np.arange(4)).tolist()
     [3, 2, 1, 0]
     """
     if len(left) == 0:
         return np.zeros(0, np.int64)
-    rare64, hits64 = rare.astype(np.int64), hits.astype(np.int64)
-    top_rare, top_hits = int(rare64.max()), int(hits64.max())
-    if min(int(left.min()), int(rank.min()), int(rare64.min()), int(hits64.min())) >= 0:
-        w_rank, w_hits, w_rare = (
-            int(rank.max()).bit_length(),
-            top_hits.bit_length(),
-            top_rare.bit_length(),
-        )
-        if int(left.max()).bit_length() + w_rare + w_hits + w_rank <= 63:
-            key = left.astype(np.int64) << (w_rare + w_hits + w_rank)
-            key |= (top_rare - rare64) << (w_hits + w_rank)
-            key |= (top_hits - hits64) << w_rank
-            key |= rank
-            return np.argsort(key, kind="stable")
-    return np.lexsort((rank, -hits, -rare, left))
+    lows = (int(left.min()), int(rare.min()), int(hits.min()), int(rank.min()))
+    top_rare, top_hits = int(rare.max()), int(hits.max())
+    w_rank, w_hits, w_rare = (
+        int(rank.max()).bit_length(),
+        top_hits.bit_length(),
+        top_rare.bit_length(),
+    )
+    if min(lows) < 0 or int(left.max()).bit_length() + w_rare + w_hits + w_rank > 63:
+        return np.lexsort((rank[right], -hits, -rare, left))
+    key = left.astype(np.int64)
+    key <<= w_rare + w_hits + w_rank
+    part = rare.astype(np.int64)
+    np.subtract(top_rare, part, out=part)
+    part <<= w_hits + w_rank
+    key |= part
+    part[:] = hits
+    np.subtract(top_hits, part, out=part)
+    part <<= w_rank
+    key |= part
+    np.take(rank, right, out=part, mode="clip")  # rows are in range; "raise" would buffer
+    key |= part
+    del part
+    return np.argsort(key, kind="stable")
 
 
 def available_workers(requested: int) -> int:

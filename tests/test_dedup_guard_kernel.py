@@ -3,7 +3,7 @@
 The screen runs the template guard compiled (`guard_kernel`) on every pair it can parse;
 the Python guard (`guard.fact_changes`, `verify._stop`) states the rules and is left the
 texts outside Latin-1. Both must find the same changed facts, in the same order, and
-take the same decision.
+take the same decision (both decide with `guard_kernel.stop_code` on what they found).
 """
 
 from __future__ import annotations
@@ -20,7 +20,16 @@ from rapidfuzz.distance import Levenshtein
 from cleaner.config import DedupConfig
 from cleaner.dedup.doc import Doc
 from cleaner.dedup.guard import fact_changes as py_fact_changes
-from cleaner.dedup.guard_kernel import decide, fact_changes
+from cleaner.dedup.guard_kernel import (
+    EXCERPT,
+    MANY,
+    ONE_BIG,
+    SHORT_NAME,
+    SHORT_NUMBER,
+    decide,
+    fact_changes,
+    stop_code,
+)
 from cleaner.dedup.lev import opcodes
 from cleaner.dedup.screen import screen_params
 from cleaner.dedup.screen_words import parse_row
@@ -204,3 +213,25 @@ def test_compiled_guard_reads_changes_like_the_python_guard(
     got = _compiled(Doc.of(a), Doc.of(b))[0]
     assert got == changes
     assert _python(Doc.of(a), Doc.of(b), False)[0] == changes
+
+
+# (changed facts, facts of the shorter text, a number changed, a name changed inside shared
+# text, clearly another name, excerpt, words of the shorter text) -> why the guard stops.
+STOPS = [
+    ((2, 10, False, False, False, False, 200), MANY),  # 20 % of the facts, two changes
+    ((1, 5, False, False, False, False, 200), ONE_BIG),  # one change, 20 % of the facts
+    ((1, 20, True, False, False, True, 200), EXCERPT),  # a figure changed inside a cut copy
+    ((1, 20, False, True, False, True, 60), EXCERPT),  # a short cut: any inner name counts
+    ((1, 20, False, True, False, True, 200), 0),  # a long cut: an OCR-misread name does not
+    ((1, 20, False, True, True, True, 200), EXCERPT),  # ... clearly another name does
+    ((1, 20, True, False, False, False, 60), SHORT_NUMBER),  # a short results line
+    ((1, 20, True, False, False, False, 200), 0),  # a corrected figure in a long reprint
+    ((1, 20, False, True, True, False, 60), SHORT_NAME),  # another team in a short text
+    ((1, 20, False, True, False, False, 60), 0),  # a misread name in a short near copy
+    ((0, 0, False, False, False, True, 60), 0),  # nothing changed
+]
+
+
+@pytest.mark.parametrize(("found", "why"), STOPS)
+def test_stop_rule(found: tuple[int, int, bool, bool, bool, bool, int], why: int) -> None:
+    assert stop_code(*found, PARAMS.floats, PARAMS.ints) == why

@@ -386,12 +386,10 @@ def decide(buf, A, B, changes, facts, contained, short, fl, it):  # pragma: no c
     facts: fact words of the shorter text; contained: the pair is an excerpt (contained,
     not near); fl, it: the screen's parameters (`screen.ScreenParams`).
     """
-    n = len(changes)
-    share = n / max(1, facts)
     number = False
     inner = False
     other = False
-    for e in range(n):
+    for e in range(len(changes)):
         x, y = changes[e, 0], changes[e, 1]
         if A[3][x] & NUMBER:
             number = True
@@ -399,6 +397,30 @@ def decide(buf, A, B, changes, facts, contained, short, fl, it):  # pragma: no c
             inner = True
             if not other:
                 other = other_name(_word(buf, A, x, True), _word(buf, B, y, True), fl[7])
+    return stop_code(len(changes), facts, number, inner, other, contained, short, fl, it)
+
+
+@compiled
+def stop_code(n, facts, number, inner, other, contained, short, fl, it):  # pragma: no cover
+    """Why the template guard stops a pair, 0 if it does not; shared by the compiled
+    guard (`decide`) and the Python one (`verify`).
+
+    n: facts changed, of `facts` in the shorter text; number: one of them is a number;
+    inner: a name changed between two shared stretches; other: such a name is clearly
+    another name (`screen_words.other_name`); contained: the pair is an excerpt; short:
+    the shorter text's words; fl, it: the screen's parameters (`screen.ScreenParams`).
+
+    An excerpt (contained) is cut verbatim from its story: one changed number inside it,
+    or one changed name between two shared stretches, means it was cut from another
+    story. So does one changed number in a short text, whose few figures are what it
+    says. Corrections come as full revised copies (near), which is where a single
+    changed figure is tolerated. A name must sit inside shared text: at a start or an
+    end, a capitalised word may be a cruft line or a rewritten sentence. Outside a short
+    excerpt, it must also be clearly another name: OCR garbles names past one edit
+    ("Rxik" for "Rain", "Mavsdeq" for "Marsden") but keeps half of their letters; in a
+    short one (a results line, a forecast) any changed name is another story.
+    """
+    share = n / max(1, facts)
     is_short = short < it[3]
     if n >= it[2] and share >= fl[4]:
         return MANY

@@ -27,7 +27,7 @@ def patterns(a, words):  # pragma: no cover - compiled
     mask = np.uint64(size - 1)
     keys = np.empty(size, np.uint64)
     slots = np.full(size, -1, np.int64)
-    pm = np.zeros((len(a) + 1, words), np.uint64)
+    pm = np.zeros((len(a), words), np.uint64)  # a row per distinct word at most
     nu = 0
     for pos in range(len(a)):
         q = np.int64(a[pos] & mask)

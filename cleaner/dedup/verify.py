@@ -16,7 +16,14 @@ from cleaner.dedup.align import Alignment, Keys, align, align_fuzzy
 from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.doc import Doc, is_number
 from cleaner.dedup.guard import fact_changes, nested_facts, other_name, template_changes
-from cleaner.dedup.guard_kernel import EXCERPT, MANY, ONE_BIG, SHORT_NAME, SHORT_NUMBER
+from cleaner.dedup.guard_kernel import (
+    EXCERPT,
+    MANY,
+    ONE_BIG,
+    SHORT_NAME,
+    SHORT_NUMBER,
+    stop_code,
+)
 from cleaner.dedup.screen import PASS, FactCounts, screen_one, screen_params
 
 Kind = Literal["exact", "near", "contained", "revision"]
@@ -169,30 +176,21 @@ def _stop(
     short: int,
     cfg: DedupConfig,
 ) -> int:
-    """Why the template guard stops a pair (`guard_kernel.decide`'s codes), 0 if it does not.
-
-    An excerpt (contained) is cut verbatim from its story: one changed number inside it,
-    or one changed name between two shared stretches, means it was cut from another
-    story. So does one changed number in a short text, whose few figures are what it
-    says. Corrections come as full revised copies (near), which is where a single
-    changed figure is tolerated. A name must sit inside shared text: at a start or an
-    end, a capitalised word may be a cruft line or a rewritten sentence. Outside a short
-    excerpt, it must also be clearly another name: OCR garbles names past one edit
-    ("Rxik" for "Rain", "Mavsdeq" for "Marsden") but keeps half of their letters; in a
-    short one (a results line, a forecast) any changed name is another story.
-    """
-    share = len(changes) / max(1, facts)
+    """Why the template guard stops a pair found by the Python guard: the compiled
+    guard's rule (`guard_kernel.stop_code`) on its findings, 0 if it does not stop it."""
     number = any(is_number(x) for x, _ in changes)
     other = any(other_name(x, y, cfg.template_other_name_similarity) for x, y in inner_names)
-    is_short = short < cfg.template_short_tokens
-    if len(changes) >= cfg.template_min_changes and share >= cfg.template_min_share:
-        return MANY
-    if changes and share >= cfg.template_single_change_share:
-        return ONE_BIG
-    if contained and (number or (bool(inner_names) if is_short else other)):
-        return EXCERPT
-    if number and is_short:
-        return SHORT_NUMBER
-    if other and is_short:
-        return SHORT_NAME
-    return 0
+    p = screen_params(cfg)
+    return int(
+        stop_code(
+            len(changes),
+            facts,
+            number,
+            bool(inner_names),
+            other,
+            contained,
+            short,
+            p.floats,
+            p.ints,
+        )
+    )

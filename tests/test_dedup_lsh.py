@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from cleaner.dedup.keys import exact_keys, shingles, tokenize
 from cleaner.dedup.lsh import (
     LshParams,
+    _sorted_entries,
     band_keys,
     candidate_pairs,
     collision_probability,
@@ -147,12 +148,35 @@ def test_candidate_pairs_follow_the_spec(
     n: int, bands: int, max_bucket: int, bucket_top: int, per_row: int, seed: int, chunk: int
 ) -> None:
     rng = np.random.default_rng(seed)
-    keys = rng.integers(0, 6, (n, bands)).astype(np.uint64) | (
-        rng.integers(0, 2, (n, bands)).astype(np.uint64) << np.uint64(40)
-    )  # high bits are ignored: keys compare on their low 32 bits, 0 means none
+    keys = (
+        rng.integers(0, 6, (n, bands)).astype(np.uint64)
+        | (rng.integers(0, 2, (n, bands)).astype(np.uint64) << np.uint64(31))
+        | (rng.integers(0, 2, (n, bands)).astype(np.uint64) << np.uint64(40))
+    )  # bit 31 splits the sort in two halves; higher bits are ignored (keys compare on
+    # their low 32 bits), 0 means none
     rank = rng.permutation(n)
     got = candidate_pairs(keys, rank, max_bucket, bucket_top, per_row, chunk=chunk)
     assert got.rows() == _reference_pairs(keys, rank, max_bucket, bucket_top, per_row)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 2**64 - 1), min_size=3, max_size=3), max_size=30),
+    st.sampled_from([np.uint32, np.uint64]),
+)
+def test_sorted_entries_are_every_nonzero_low_key_with_its_order_sorted(
+    rows: list[list[int]], dtype: type[np.unsignedinteger]
+) -> None:
+    """Keys on both sides of 2**31 (the two halves sorted on two threads), zeros dropped."""
+    keys = np.array(rows, np.uint64).reshape(-1, 3).astype(dtype)
+    order = np.arange(len(rows), dtype=np.int64)[::-1].copy()
+    want = sorted(
+        (k & 0xFFFFFFFF) << 32 | int(order[i])
+        for i, row in enumerate(keys.tolist())
+        for k in row
+        if k & 0xFFFFFFFF
+    )
+    assert _sorted_entries(keys, order).tolist() == want
 
 
 @settings(max_examples=100, deadline=None)

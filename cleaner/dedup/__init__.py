@@ -27,7 +27,7 @@ from cleaner.dedup.cluster import (
 from cleaner.dedup.doc import Doc
 from cleaner.dedup.index import DedupIndex, IndexMismatchError
 from cleaner.dedup.keys import KEY_VERSION, Words
-from cleaner.dedup.lsh import LshParams, candidate_pairs, cross_pairs, derive_params
+from cleaner.dedup.lsh import LshParams, candidate_arrays, cross_pairs, derive_params
 from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
 from cleaner.dedup.result import DedupParams, DedupResult
 from cleaner.dedup.sign import WordSpool, folded_words, sign_texts, spool_array
@@ -226,8 +226,8 @@ def deduplicate(
     rank = np.empty(df.height, np.int64)
     order = keep_order_frame(df, n_tok, cfg)
     rank[order] = np.arange(df.height)
-    pairs = Candidates.from_frame(
-        candidate_pairs(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
+    pairs = Candidates(
+        *candidate_arrays(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
     )
     hist = _history(index, df, bands, cfg) if index is not None else None
     bands = spool_array(bands)  # read again only to save the index

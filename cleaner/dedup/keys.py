@@ -20,6 +20,7 @@ U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
 _NO_BYTES = np.zeros(0, np.uint8)
 I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
 LOW32 = np.uint64(0xFFFFFFFF)  # low half of a 64-bit key: what the index stores
 
 # Odd 64-bit multipliers (from splitmix64 / golden ratio); fixed so keys are stable forever.

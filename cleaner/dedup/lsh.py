@@ -18,8 +18,11 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from cleaner.dedup.buckets import buckets, by_chunk, count_entries, fill_entries, pack_pairs
+from cleaner.dedup.jit import frozen
 from cleaner.dedup.keys import (
     _POS_MULT,
+    I32,
     I64,
     LOW32,
     U64,
@@ -195,38 +198,18 @@ _EMPTY_PAIRS: dict[str, type[pl.DataType]] = {
 def _sorted_entries(keys: npt.NDArray[np.unsignedinteger], order: npt.NDArray[np.int64]) -> U64:
     """Non-zero band keys (low 32 bits) as `key << 32 | order[row]`, sorted.
 
-    One uint64 per (row, band) sorts by key, then by `order`, in a single numpy sort;
-    built in slices of rows so no (n, bands) uint64 temporary is held beside it.
+    One uint64 per (row, band) sorts by key, then by `order`, in a single numpy sort.
+    Written by one compiled pass, keys below 2**31 to the front and the others to the
+    back, so the two halves sort on two threads (numpy's sort releases the GIL) and
+    follow each other in order; no (n, bands) temporary is held beside the output.
     """
-    n, b = keys.shape
-    out = np.empty(n * b, np.uint64)
-    filled = 0
-    step = max(1, 1_000_000 // max(b, 1))
-    for start in range(0, n, step):
-        k = keys[start : start + step].astype(np.uint64) & LOW32
-        comp = (k << np.uint64(32)) | order[start : start + step, None].astype(np.uint64)
-        comp = comp[k != 0]
-        out[filled : filled + len(comp)] = comp
-        filled += len(comp)
-    out = out[:filled]
-    out.sort()
-    return out
-
-
-def _key_starts(entries: U64, step: int = 1 << 22) -> npt.NDArray[np.bool_]:
-    """Whether each sorted `key << 32 | rank` entry starts a new key.
-
-    Compared a slice at a time: no shifted copy of every entry (8 bytes each) is held.
-
-    >>> _key_starts(np.array([5 << 32 | 1, 5 << 32 | 2, 7 << 32], np.uint64), 2).tolist()
-    [True, False, True]
-    """
-    m = len(entries)
-    out = np.ones(m, bool)
-    shift = np.uint64(32)
-    for lo in range(1, m, step):
-        hi = min(m, lo + step)
-        out[lo:hi] = (entries[lo:hi] >> shift) != (entries[lo - 1 : hi - 1] >> shift)
+    keys = frozen(keys, keys.dtype.type)
+    order = frozen(order, np.int64)
+    n_low, n_high = count_entries(keys)
+    out = np.empty(n_low + n_high, np.uint64)
+    fill_entries(keys, order, out, n_low)
+    with ThreadPoolExecutor(_THREADS) as pool:
+        list(pool.map(np.ndarray.sort, (out[:n_low], out[n_low:])))
     return out
 
 
@@ -246,11 +229,18 @@ def _best(
     into one int64 (with its rare bit below), and the ordering (left, -rare, -hits,
     right) into another, so two plain numpy sorts replace a group-by and a lexsort.
     """
+    pair = ((code_left - base) << 33) | (code_right << 1) | rare
+    return _best_packed(pair, per_row, base, chunk)
+
+
+def _best_packed(
+    pair: I64, per_row: int | None, base: int, chunk: int
+) -> tuple[I64, I64, I64, I64]:
+    """`_best` of occurrences packed as `(left - base) << 33 | right << 1 | rare`."""
     left_bits = max(1, (chunk - 1).bit_length())
     hit_bits = 31 - left_bits
     if hit_bits < 8:
         raise ValueError(f"chunk too large for the packed ordering: {chunk}")
-    pair = ((code_left - base) << 33) | (code_right << 1) | rare
     pair.sort()
     flag = pair & 1
     pair >>= 1
@@ -294,13 +284,9 @@ def _grouped(
     >>> e.tolist(), b.tolist()
     ([1, 0, 2], [0, 1, 3])
     """
-    group = row[entries] // chunk
-    small = group.astype(np.uint16 if n_groups <= 1 << 16 else np.int64)
-    del group
-    order = np.argsort(small, kind="stable")
-    bounds = np.searchsorted(small[order], np.arange(n_groups + 1)).astype(np.int64)
-    del small
-    return entries[order], bounds
+    return by_chunk(  # type: ignore[no-any-return]
+        frozen(entries, entries.dtype.type), frozen(row, row.dtype.type), chunk, n_groups
+    )
 
 
 def _partner_pairs(
@@ -318,18 +304,19 @@ def _partner_pairs(
 
     def block(g: int) -> tuple[I64, I64, I64, I64]:
         sel = has[bounds[g] : bounds[g + 1]]
-        c = count[sel].astype(np.int64)
-        lr = np.repeat(r[sel].astype(np.int64), c)
-        rr = r[expand(start[sel].astype(np.int64), c)].astype(np.int64)
-        rare = np.repeat(small[sel], c)
-        ok = rr < lr  # a row with the same key in two bands is not its own partner
-        return _best(lr[ok], rr[ok], per_row, g * chunk, chunk, rare[ok])
+        pair = pack_pairs(r, start, count, small, sel, g * chunk)
+        return _best_packed(pair, per_row, g * chunk, chunk)
 
     with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts release the GIL
         return list(pool.map(block, range(len(bounds) - 1)))
 
 
-def _frame(left: I64, right: I64, hits: I64, rare: I64) -> pl.DataFrame:
+def _frame(
+    left: npt.NDArray[np.integer],
+    right: npt.NDArray[np.integer],
+    hits: npt.NDArray[np.integer],
+    rare: npt.NDArray[np.integer],
+) -> pl.DataFrame:
     """The pairs as a frame sorted by (left, right); both fit 32 bits."""
     order = np.argsort((left.astype(np.uint64) << np.uint64(32)) | right.astype(np.uint64))
     return pl.DataFrame(
@@ -346,6 +333,23 @@ def candidate_pairs(
     per_row: int = 16,
     chunk: int = 5_000,
 ) -> pl.DataFrame:
+    """`candidate_arrays` as a frame (left, right, hits, rare) sorted by (left, right).
+
+    >>> k = np.array([[5, 6], [5, 7], [8, 9]], dtype=np.uint64)
+    >>> candidate_pairs(k, np.array([0, 1, 2]), 64, 8).rows()
+    [(1, 0, 1, 1)]
+    """
+    return _frame(*candidate_arrays(keys, rank, max_bucket, bucket_top, per_row, chunk))
+
+
+def candidate_arrays(
+    keys: npt.NDArray[np.unsignedinteger],
+    rank: npt.NDArray[np.int64],
+    max_bucket: int,
+    bucket_top: int,
+    per_row: int = 16,
+    chunk: int = 5_000,
+) -> tuple[I32, I32, I32, I32]:
     """Pairs (left, right) sharing a band key where `right` ranks before `left`, with hits.
 
     Only pairs towards better-ranked rows are needed: a story is checked against the
@@ -363,49 +367,37 @@ def candidate_pairs(
     every bucket in rank order, so a member's partners are the members before it; pairs
     are generated and counted `chunk` rows at a time, so memory is bounded by the chunk.
 
+    Returns int32 arrays (left, right, hits, rare), grouped by the left row's rank, in
+    no further order (`pairs.Candidates.ranked` orders them; `candidate_pairs` sorts).
+
     >>> k = np.array([[5, 6], [5, 7], [8, 9]], dtype=np.uint64)
-    >>> candidate_pairs(k, np.array([0, 1, 2]), 64, 8).rows()
-    [(1, 0, 1, 1)]
+    >>> [a.tolist() for a in candidate_arrays(k, np.array([0, 1, 2]), 64, 8)]
+    [[1], [0], [1], [1]]
     """
     n = keys.shape[0]
     if n * keys.shape[1] >= 1 << 31:
         raise ValueError("candidate_pairs handles fewer than 2**31 (row, band) entries")
+    if keys.shape[1] >= 1 << 16:
+        raise ValueError("candidate_pairs counts fewer than 2**16 keys per row")
     rank = np.asarray(rank, np.int64)
     entries = _sorted_entries(keys, rank)
-    starts = _key_starts(entries)
-    # Most keys are singletons: drop them first. An entry is alone in its bucket when
-    # both it and the next entry start a bucket.
-    alone = starts.copy()
-    alone[:-1] &= starts[1:]
-    keep = ~alone
-    del alone
-    entries = entries[keep]
-    first = np.flatnonzero(starts[keep])  # buckets are contiguous: their starts stay starts
-    del starts, keep
-    size = np.diff(np.append(first, len(entries)))
-    # Per entry (int32: entries < 2**31): its rank (ascending inside a bucket), its
-    # bucket's start, its partners: the better-ranked members before it, or only the
-    # bucket's top ones in a big bucket.
-    r = (entries & LOW32).astype(np.int32)
+    # Per entry of a bucket of two or more (int32: entries < 2**31): its rank (ascending
+    # inside a bucket), its bucket's start, its partners: the better-ranked members
+    # before it, or only the bucket's top ones in a big bucket. Most keys are
+    # singletons: they are dropped here.
+    r, start, count, small, has = buckets(frozen(entries, np.uint64), max_bucket, bucket_top)
     del entries
-    start = np.repeat(first.astype(np.int32), size)
-    count = np.arange(len(r), dtype=np.int32) - start
-    cap = np.where(size > max_bucket, bucket_top, size).astype(np.int32)
-    np.minimum(count, np.repeat(cap, size), out=count)
-    small = np.repeat(size <= max_bucket, size)
-    del cap
-    # Entries with partners (int32), grouped by chunk of rows.
-    has, bounds = _grouped(np.flatnonzero(count > 0).astype(np.int32), r, chunk, -(-n // chunk))
+    # Entries with partners, grouped by chunk of rows.
+    has, bounds = _grouped(has, r, chunk, -(-n // chunk))
     parts = _partner_pairs(r, start, count, small, has, bounds, per_row, chunk)
-    del r, start, count, small, has  # ~1 GB per million stories, before the frame is built
-    by_rank = np.empty(n, np.int64)
-    by_rank[rank] = np.arange(n)
-    if not parts:
-        return pl.DataFrame(schema=_EMPTY_PAIRS)
-    left = by_rank[np.concatenate([p[0] for p in parts])]
-    right = by_rank[np.concatenate([p[1] for p in parts])]
-    hits, rare = (np.concatenate([p[k] for p in parts]) for k in (2, 3))
-    return _frame(left, right, hits, rare)
+    del r, start, count, small, has  # ~1 GB per million stories
+    by_rank = np.empty(n, np.int32)
+    by_rank[rank] = np.arange(n, dtype=np.int32)
+
+    def column(k: int) -> I32:
+        return np.concatenate([np.empty(0, np.int32), *(p[k].astype(np.int32) for p in parts)])
+
+    return by_rank[column(0)], by_rank[column(1)], column(2), column(3)
 
 
 def cross_pairs(

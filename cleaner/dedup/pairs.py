@@ -26,12 +26,11 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-import polars as pl
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.doc import Doc
-from cleaner.dedup.keys import I64, Words
+from cleaner.dedup.keys import I32, I64, Words
 from cleaner.dedup.screen import (
     GUARD,
     REJECT,
@@ -43,7 +42,6 @@ from cleaner.dedup.screen import (
 from cleaner.dedup.verify import Verdict, check
 from cleaner.progress import Progress, quiet
 
-I32 = npt.NDArray[np.int32]
 # Below this many pairs a pool costs more (fork, pickling verdicts) than it saves.
 MIN_PARALLEL_PAIRS = 20_000
 # Pairs per task sent to a worker: big enough to amortise the round trip, small enough
@@ -55,6 +53,7 @@ CHUNK = 2_000
 class DocStore:
     """The stories of a batch as verification reads them, by row, from flat buffers.
 
+    >>> import polars as pl
     >>> from cleaner.dedup.keys import tokenize
     >>> tb = tokenize(pl.Series(["One, two: Three", None]), words=True)
     >>> st = DocStore(tb.words)
@@ -122,7 +121,7 @@ def _run_range(span: tuple[int, int]) -> list[tuple[int, Verdict | None]]:
 @dataclass(frozen=True)
 class Candidates:
     """Candidate pairs of a batch as flat arrays: `right` ranks before `left`, with hits
-    (shared band keys) and rare hits (those of small buckets, see `lsh.candidate_pairs`).
+    (shared band keys) and rare hits (those of small buckets, see `lsh.candidate_arrays`).
 
     >>> c = Candidates(*np.array([[2, 2, 2], [0, 1, 3], [1, 5, 2], [1, 0, 1]]))
     >>> a, b, nth = c.ranked(np.array([0, 1, 3, 2]), np.ones(4, bool), max_checks=2)
@@ -134,17 +133,6 @@ class Candidates:
     right: I32
     hits: I32
     rare: I32
-
-    @staticmethod
-    def from_frame(df: pl.DataFrame) -> Candidates:
-        """From the (left, right, hits, rare) frame of `candidate_pairs`.
-
-        Held as int32 (rows and counts fit): half the memory of the frame's columns,
-        kept through verification.
-        """
-        return Candidates(
-            *(df[c].to_numpy().astype(np.int32) for c in ("left", "right", "hits", "rare"))
-        )
 
     def ranked(
         self, rank: I64, keep: npt.NDArray[np.bool_], max_checks: int

@@ -1,0 +1,137 @@
+"""Compiled kernels of the candidate search (`lsh.candidate_arrays`): band-key entries.
+
+Each is one linear pass over the (row, band) entries of a batch, tens of millions at a
+million stories, where numpy would hold several temporaries of that size; `lsh` holds
+their typed entry points and the specification (tests/test_dedup_lsh.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cleaner.dedup.jit import compiled
+
+_HIGH = 1 << 31  # keys at or above it sort after all the others
+
+
+@compiled
+def count_entries(keys):  # pragma: no cover - compiled
+    """(non-zero low-32-bit keys below 2**31, those at or above it)."""
+    low = high = 0
+    for i in range(keys.shape[0]):
+        for j in range(keys.shape[1]):
+            k = np.uint64(keys[i, j]) & np.uint64(0xFFFFFFFF)
+            if k >= _HIGH:
+                high += 1
+            elif k != 0:
+                low += 1
+    return low, high
+
+
+@compiled
+def fill_entries(keys, order, out, n_low):  # pragma: no cover - compiled
+    """`key << 32 | order[row]` of each non-zero key: keys below 2**31 from out[0],
+    the others from out[n_low], in row then band order."""
+    lo, hi = 0, n_low
+    for i in range(keys.shape[0]):
+        r = np.uint64(order[i])
+        for j in range(keys.shape[1]):
+            k = np.uint64(keys[i, j]) & np.uint64(0xFFFFFFFF)
+            if k == 0:
+                continue
+            if k >= _HIGH:
+                out[hi] = (k << np.uint64(32)) | r
+                hi += 1
+            else:
+                out[lo] = (k << np.uint64(32)) | r
+                lo += 1
+
+
+@compiled
+def buckets(entries, max_bucket, bucket_top):  # pragma: no cover - compiled
+    """The entries of buckets of two or more, from sorted `key << 32 | rank` entries.
+
+    Per such entry: its rank, its bucket's first position, its partners' count (the
+    members before it, at most `bucket_top` in a bucket of more than `max_bucket`),
+    whether its bucket is small; and the positions of the entries with partners.
+    """
+    m = len(entries)
+    kept = 0
+    i = 0
+    while i < m:
+        j = bucket_end(entries, i)
+        if j - i > 1:
+            kept += j - i
+        i = j
+    r = np.empty(kept, np.int32)
+    start = np.empty(kept, np.int32)
+    count = np.empty(kept, np.int32)
+    small = np.empty(kept, np.bool_)
+    has = np.empty(kept, np.int32)
+    out = h = i = 0
+    while i < m:
+        j = bucket_end(entries, i)
+        size = j - i
+        if size > 1:
+            cap = bucket_top if size > max_bucket else size
+            for t in range(size):
+                c = min(t, cap)
+                r[out + t] = entries[i + t] & np.uint64(0xFFFFFFFF)
+                start[out + t] = out
+                count[out + t] = c
+                small[out + t] = size <= max_bucket
+                if c > 0:
+                    has[h] = out + t
+                    h += 1
+            out += size
+        i = j
+    return r, start, count, small, has[:h]
+
+
+@compiled
+def bucket_end(entries, i):  # pragma: no cover - compiled
+    """The position after the last entry with entry i's key."""
+    key = entries[i] >> np.uint64(32)
+    j = i + 1
+    while j < len(entries) and entries[j] >> np.uint64(32) == key:
+        j += 1
+    return j
+
+
+@compiled
+def by_chunk(entries, row, chunk, n_groups):  # pragma: no cover - compiled
+    """`entries` stably grouped by `row[entry] // chunk` (a counting sort), and the
+    groups' bounds."""
+    bounds = np.zeros(n_groups + 1, np.int64)
+    for e in entries:
+        bounds[row[e] // chunk + 1] += 1
+    for g in range(n_groups):
+        bounds[g + 1] += bounds[g]
+    at = bounds[:-1].copy()
+    out = np.empty_like(entries)
+    for e in entries:
+        g = row[e] // chunk
+        out[at[g]] = e
+        at[g] += 1
+    return out, bounds
+
+
+@compiled
+def pack_pairs(r, start, count, small, sel, base):  # pragma: no cover - compiled
+    """Each partner occurrence of the entries `sel` as `(left - base) << 33 | right << 1
+    | rare` (`lsh._best_packed`): an entry's partners are the `count` members from its
+    bucket's `start`; a row with the same key in two bands is not its own partner."""
+    total = 0
+    for e in sel:
+        total += count[e]
+    out = np.empty(total, np.int64)
+    k = 0
+    for e in sel:
+        left = np.int64(r[e])
+        flag = np.int64(1) if small[e] else np.int64(0)
+        for t in range(count[e]):
+            right = np.int64(r[start[e] + t])
+            if right < left:
+                out[k] = ((left - base) << 33) | (right << 1) | flag
+                k += 1
+    return out[:k]

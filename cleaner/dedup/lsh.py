@@ -376,9 +376,7 @@ def candidate_arrays(
     """
     n = keys.shape[0]
     if n * keys.shape[1] >= 1 << 31:
-        raise ValueError("candidate_pairs handles fewer than 2**31 (row, band) entries")
-    if keys.shape[1] >= 1 << 16:
-        raise ValueError("candidate_pairs counts fewer than 2**16 keys per row")
+        raise ValueError("candidate_arrays handles fewer than 2**31 (row, band) entries")
     rank = np.asarray(rank, np.int64)
     entries = _sorted_entries(keys, rank)
     # Per entry of a bucket of two or more (int32: entries < 2**31): its rank (ascending
@@ -394,8 +392,8 @@ def candidate_arrays(
     by_rank = np.empty(n, np.int32)
     by_rank[rank] = np.arange(n, dtype=np.int32)
 
-    def column(k: int) -> I32:
-        return np.concatenate([np.empty(0, np.int32), *(p[k].astype(np.int32) for p in parts)])
+    def column(k: int) -> I32:  # int32: rank codes and counts fit; one copy, no cast first
+        return np.concatenate([np.empty(0, np.int32), *(p[k] for p in parts)], dtype=np.int32)
 
     return by_rank[column(0)], by_rank[column(1)], column(2), column(3)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -434,14 +435,23 @@ def _mapping(
     verdict.clear()  # read: ~0.2 GB of Verdicts per million stories can go
     ids = [i.doc_id for i in inp.infos]
     by_id = sorted(range(n), key=ids.__getitem__)  # the output order; no sorted copy after
-    columns = {
-        "doc_id": [ids[r] for r in by_id],
-        "cluster_id": [cid(r if (d := dup_of[r]) is None else d) for r in by_id],
-        "duplicate_of": [None if (d := dup_of[r]) is None else info(d).doc_id for r in by_id],
-        "kind": [kind[r] for r in by_id],
-        "similarity": [sim[r] for r in by_id],
-        "containment": [cont[r] for r in by_id],
-        "reason": [reason[r] for r in by_id],
-    }
-    del ids, kind, sim, cont, reason
-    return pl.DataFrame(columns, schema=MAPPING_SCHEMA)
+
+    def column(name: str, values: list[Any]) -> pl.Series:
+        return pl.Series(name, values, dtype=MAPPING_SCHEMA[name])
+
+    # A column at a time, each Python list let go once polars holds its copy: a million
+    # reasons (~0.2 GB of strings) are never held beside the other columns' objects.
+    columns = [column("reason", [reason[r] for r in by_id])]
+    del reason
+    columns.append(column("similarity", [sim[r] for r in by_id]))
+    columns.append(column("containment", [cont[r] for r in by_id]))
+    columns.append(column("kind", [kind[r] for r in by_id]))
+    del sim, cont, kind
+    refs = [dup_of[r] for r in by_id]
+    heads = [r if d is None else d for r, d in zip(by_id, refs, strict=True)]
+    columns.append(column("cluster_id", [cid(h) for h in heads]))
+    del heads
+    columns.append(column("duplicate_of", [None if d is None else info(d).doc_id for d in refs]))
+    columns.append(column("doc_id", [ids[r] for r in by_id]))
+    del ids
+    return pl.DataFrame(columns).select(list(MAPPING_SCHEMA))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import random
 import re
@@ -359,6 +360,9 @@ def _word_parts() -> list[Words]:
 def _same_words(a: Words, b: Words) -> None:
     assert a.offsets.tolist() == b.offsets.tolist()
     assert bytes(a.data) == bytes(b.data)
+    assert [a.text(i) for i in range(len(a.offsets) - 1)] == [
+        b.text(i) for i in range(len(b.offsets) - 1)
+    ]
 
 
 def test_word_spool_keeps_chunks_in_order_in_memory_or_on_disk() -> None:
@@ -374,6 +378,15 @@ def test_word_spool_keeps_chunks_in_order_in_memory_or_on_disk() -> None:
         spool.add(part)
     words = spool.words()
     assert isinstance(words.data, np.memmap) and not words.data.flags.writeable
+    # Texts are read from the spooled file, not through the map (see `Words.text`), and
+    # the file is closed with the last Words that reads it.
+    file = words.file
+    assert file is not None
+    blank = Words(words.offsets, np.zeros(len(words.data), np.uint8), file)
+    assert blank.text(1) == expected.text(1)  # from the file: the array is all zeros
+    del words, blank
+    gc.collect()
+    assert file.closed
 
 
 def test_word_spool_falls_back_to_memory_when_the_disk_fails(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import pickle
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.align import align
 from cleaner.dedup.doc import Doc
 from cleaner.dedup.guard import template_changes
-from cleaner.dedup.verify import verify
+from cleaner.dedup.verify import Verdict, verify
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 
@@ -86,3 +88,11 @@ def test_facts_are_the_words_that_start_with_a_digit_or_a_capital(words: list[st
     expected = [w for w in words if w[0].isdigit() or (w[0].isupper() and len(w) > 1)]
     assert doc.n_facts == len(expected)
     assert doc.facts == Counter(w.lower() for w in expected)
+
+
+def test_a_verdict_comes_back_from_a_worker_whole() -> None:
+    """Verdicts are pickled by hand (`Verdict.__reduce__`): every field, in order."""
+    v = Verdict(False, "contained", 0.61, 0.93, (("12", "13"), ("Avery", "Vance")), "why")
+    back = pickle.loads(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == v and type(back) is Verdict
+    assert len(v.__reduce__()[1]) == len(dataclasses.fields(Verdict))

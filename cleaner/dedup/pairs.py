@@ -33,7 +33,7 @@ from cleaner.dedup.doc import Doc
 from cleaner.dedup.keys import I32, I64, Words
 from cleaner.dedup.screen import (
     GUARD,
-    REJECT,
+    PASS,
     FactCounts,
     screen_params,
     screen_rows,
@@ -91,31 +91,48 @@ class _Cached:
 _WORKER: tuple[_Cached, I64, I64] | None = None  # set in the parent just before the fork
 
 
-def _run_range(span: tuple[int, int]) -> list[tuple[int, Verdict | None]]:
-    """Telling verdicts of pairs span[0]..span[1] of the worker's arrays.
+@dataclass(frozen=True)
+class Told:
+    """What verifying many pairs (a[i], b[i]) told; other pairs were different stories.
 
-    (i, verdict) for a duplicate, (i, None) for a pair the template guard stopped (the
-    caller only counts those); other rejections are dropped here, never pickled back.
+    Only this comes back from a worker: a duplicate's verdict, and the index of a pair
+    the template guard stopped (the caller only counts those), as one array, not a
+    Python object per pair.
+    """
+
+    found: list[tuple[int, Verdict]]  # (i, verdict) of each duplicate, i ascending
+    stopped: I64  # i of each pair the template guard stopped, ascending
+
+    @staticmethod
+    def join(parts: list[Told]) -> Told:
+        """The parts of consecutive spans of pairs, as one."""
+        found = [x for part in parts for x in part.found]
+        stopped = [part.stopped for part in parts]
+        return Told(found, np.concatenate(stopped) if stopped else np.zeros(0, np.int64))
+
+
+def _run_range(span: tuple[int, int]) -> Told:
+    """What pairs span[0]..span[1] of the worker's arrays told.
+
     The compiled screen sees every pair first; rapidfuzz checks the ones it passes, so
-    a duplicate has passed both, as in `verify`.
+    a duplicate has passed both, as in `verify`. Rejected pairs are dropped here, never
+    pickled back.
     """
     assert _WORKER is not None, "worker started without its pairs"
     one, a, b = _WORKER
     lo, hi = span
     screened = screen_rows(one.words.data, one.words.offsets, a[lo:hi], b[lo:hi], one.screen)
     codes = screened.codes
-    out: list[tuple[int, Verdict | None]] = []
-    for k in np.flatnonzero(codes != REJECT).tolist():
+    found: list[tuple[int, Verdict]] = []
+    stopped = np.flatnonzero(codes == GUARD).tolist()
+    for k in np.flatnonzero(codes == PASS).tolist():
         i = lo + k
-        if codes[k] == GUARD:
-            out.append((i, None))
-            continue
         v = one.check(int(a[i]), int(b[i]), screened.fact_counts(k), screened.words[k])
         if v.duplicate:
-            out.append((i, v))
+            found.append((i, v))
         elif v.template_changes:
-            out.append((i, None))
-    return out
+            stopped.append(k)
+    return Told(found, lo + np.sort(np.array(stopped, np.int64)))
 
 
 @dataclass(frozen=True)
@@ -217,14 +234,14 @@ class PairVerifier:
         self.progress = progress
         screen_texts("", "", self.one.screen)  # compiled (or loaded) here, before any fork
 
-    def telling(self, a: I64, b: I64, stage: str = "pairs") -> list[tuple[int, Verdict | None]]:
-        """For pairs (a[i], b[i]) in order of i: (i, verdict) of each duplicate and
-        (i, None) of each pair the template guard stopped."""
+    def telling(self, a: I64, b: I64, stage: str = "pairs") -> Told:
+        """What verifying pairs (a[i], b[i]) told: the duplicates, and the pairs the
+        template guard stopped."""
         n = len(a)
         workers = min(available_workers(self.cfg.workers), -(-n // CHUNK))
         fork = "fork" in multiprocessing.get_all_start_methods()
         spans = [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
-        out: list[tuple[int, Verdict | None]] = []
+        out: list[Told] = []
         global _WORKER
         _WORKER = (self.one, a, b)
         # Verification allocates millions of short-lived lists and strings, none in a
@@ -236,18 +253,18 @@ class PairVerifier:
         try:
             if workers <= 1 or n < MIN_PARALLEL_PAIRS or not fork:
                 for span in spans:
-                    out.extend(_run_range(span))
+                    out.append(_run_range(span))
                     self.progress(stage, span[1], n)
-                return out
+                return Told.join(out)
             with warnings.catch_warnings():
                 # Python 3.12+ warns about fork in a process with threads (polars'
                 # pool); workers never call into polars, see the module docstring.
                 warnings.simplefilter("ignore", DeprecationWarning)
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
                     for span, part in zip(spans, pool.imap(_run_range, spans), strict=True):
-                        out.extend(part)
+                        out.append(part)
                         self.progress(stage, span[1], n)
-            return out
+            return Told.join(out)
         finally:
             _WORKER = None
             if collecting:

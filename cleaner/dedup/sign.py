@@ -11,6 +11,7 @@ Folding stays in polars (`keys._fold_fast`), which also handles Unicode case.
 from __future__ import annotations
 
 import tempfile
+import weakref
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -164,9 +165,15 @@ class WordSpool:
         """All chunks' words as one `Words` (a memory map if spooled)."""
         if self.file is None:
             return Words.concat(self.parts)
-        # Spooling starts with a non-empty chunk: there are bytes to map.
+        # Spooling starts with a non-empty chunk: there are bytes to map. The file stays
+        # open for `Words.text`, and is closed with the last `Words` that reads it.
         offsets = np.concatenate([*self.offsets, [self.size]]).astype(np.int64)
-        return Words(offsets, _mapped(self.file, np.uint8, (self.size,)))
+        self.file.flush()
+        words = Words(
+            offsets, np.memmap(self.file, np.uint8, mode="r", shape=(self.size,)), self.file
+        )
+        weakref.finalize(words, self.file.close)
+        return words
 
 
 def spool_array(a: npt.NDArray[Any], limit: int = SPOOL_BYTES) -> npt.NDArray[Any]:

@@ -159,6 +159,11 @@ def _fold_fast(texts: pl.Series) -> pl.Series:
     )
 
 
+# Reading at an offset without moving the file's position (workers share the file);
+# not on Windows, where texts are read through the map.
+_PREAD: Callable[[int, int, int], bytes] | None = getattr(os, "pread", None)
+
+
 @dataclass(frozen=True)
 class Words:
     """Folded words with their case kept, as one space-separated text per row.
@@ -176,12 +181,12 @@ class Words:
     def text(self, i: int) -> str:
         """Row `i`'s words, separated by single spaces."""
         lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
-        if self.file is not None:
+        if self.file is not None and _PREAD is not None:
             # Read, not touched through the map: every page of a map a process touches
             # stays in its memory (RSS), and the kernel maps in a whole run of cached
             # pages around each one. A few thousand stories read this way in the parent
             # (the star clusters' checks) left ~0.6 GB of the 1M batch's words in it.
-            return os.pread(self.file.fileno(), hi - lo, lo).decode("utf-8")
+            return _PREAD(self.file.fileno(), hi - lo, lo).decode("utf-8")
         return bytes(self.data[lo:hi]).decode("utf-8")
 
     @staticmethod

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import typer
 from typer.testing import CliRunner
 
 from cleaner.commands.dedup import register
+from cleaner.config import DedupConfig
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
 runner = CliRunner()
@@ -33,6 +35,39 @@ def test_dedup_writes_one_mapping_row_per_input_row(tmp_path: Path) -> None:
     assert m["duplicate_of"].is_not_null().sum() == 2  # the reprint and the repeated text
     # the reprint is longer (headline and cruft lines), so it is the canonical
     assert m["duplicate_of"].drop_nulls().n_unique() == 1
+
+
+def test_dedup_max_candidates_reaches_the_config(tmp_path: Path, monkeypatch: Any) -> None:
+    import cleaner.commands.dedup as cmd
+
+    seen: list[DedupConfig] = []
+    real = cmd.dedup_parquet
+
+    def spy(*args: Any) -> Any:
+        seen.append(args[4])
+        return real(*args)
+
+    monkeypatch.setattr(cmd, "dedup_parquet", spy)
+    src = tmp_path / "in.parquet"
+    pl.DataFrame({"text": [CASES[0]["a"], CASES[0]["b"]]}).write_parquet(src)
+    out = str(tmp_path / "out")
+    res = runner.invoke(_app(), ["dedup", str(src), out, "--text-col", "text"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        _app(), ["dedup", str(src), out, "--text-col", "text", "--max-candidates", "3"]
+    )
+    assert res.exit_code == 0, res.output
+    assert [c.max_candidates for c in seen] == [DedupConfig.max_candidates, 3]
+    assert pl.read_parquet(tmp_path / "out" / "mapping.parquet")["duplicate_of"].null_count() == 1
+
+
+def test_dedup_max_candidates_below_one_is_a_usage_error(tmp_path: Path) -> None:
+    src = tmp_path / "in.parquet"
+    pl.DataFrame({"text": ["x"]}).write_parquet(src)
+    res = runner.invoke(
+        _app(), ["dedup", str(src), str(tmp_path), "--text-col", "text", "--max-candidates", "0"]
+    )
+    assert res.exit_code == 2
 
 
 def test_dedup_missing_column_is_a_usage_error(tmp_path: Path) -> None:

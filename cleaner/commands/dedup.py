@@ -40,6 +40,13 @@ def dedup_cmd(
     lsh_threshold: Annotated[
         float, typer.Option(help="Shingle Jaccard at which pairs become candidates.")
     ] = DedupConfig.lsh_threshold,
+    max_candidates: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Candidates verified per story at most; 3 is ~30% faster for a little recall.",
+        ),
+    ] = DedupConfig.max_candidates,
 ) -> None:
     """Dedup an existing Parquet file: writes OUT/mapping.parquet, one row per input row
     (doc_id, cluster_id, duplicate_of - null for canonicals and singletons -, kind,
@@ -51,6 +58,7 @@ def dedup_cmd(
         min_similarity=threshold,
         min_containment=containment,
         lsh_threshold=lsh_threshold,
+        max_candidates=max_candidates,
     )
     try:
         with progress_bars(Console(stderr=True)) as tick:

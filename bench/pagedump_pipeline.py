@@ -38,8 +38,11 @@ def main(folder: Path) -> None:
         parts = []
         for story in stories:
             art = extract(normalise(story, rules), cfg.extract)
-            parts.extend(p for p in (art.title, art.byline, *art.summary, art.caption,
-                                     art.dateline, art.body) if p)
+            parts.extend(
+                p
+                for p in (art.title, art.byline, *art.summary, art.caption, art.dateline, art.body)
+                if p
+            )
         counts.append(shingle_counts(gold, "\n".join(parts)))
         stories_per_dump.append(len(stories))
     seconds = time.perf_counter() - start

@@ -35,10 +35,16 @@ def main(folder: Path) -> None:
     t3 = time.perf_counter()
     lines = sum(len(s.lines) for s in stories)
     print(f"{len(records)} records, {len(stories)} stories, {lines} lines, {size:.1f} MB")
-    for name, secs in (("split", t1 - t0), ("normalise", t2 - t1), ("extract", t3 - t2),
-                       ("total", t3 - t0)):
-        print(f"{name:10s} {secs:7.2f} s  {len(stories) / secs:8.0f} stories/s  "
-              f"{size / secs:6.2f} MB/s")
+    for name, secs in (
+        ("split", t1 - t0),
+        ("normalise", t2 - t1),
+        ("extract", t3 - t2),
+        ("total", t3 - t0),
+    ):
+        print(
+            f"{name:10s} {secs:7.2f} s  {len(stories) / secs:8.0f} stories/s  "
+            f"{size / secs:6.2f} MB/s"
+        )
     print(f"articles: {len(articles)}")
 
 

@@ -16,8 +16,17 @@ from cleaner.schema import ARTICLE, conform
 
 
 def batch(n: int) -> pl.DataFrame:
-    words = ["the", "harbour", "authority", "reopened", "the", "northern", "quay", "after",
-             "repairs"]
+    words = [
+        "the",
+        "harbour",
+        "authority",
+        "reopened",
+        "the",
+        "northern",
+        "quay",
+        "after",
+        "repairs",
+    ]
     body = "\n".join(" ".join(words * 5) for _ in range(8))  # ~400 words, 8 lines
     frame = pl.DataFrame(
         {

@@ -52,8 +52,14 @@ def read_raw_file(path: Path, root: Path | None = None) -> RawRecord:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
     rel = path.relative_to(root).as_posix() if root else path.as_posix()
-    return RawRecord(path=rel, file_hash=xxhash.xxh3_128_hexdigest(data), record_index=0,
-                     text=data.decode("utf-8", errors="replace"), encoding="utf-8", fmt="txt")
+    return RawRecord(
+        path=rel,
+        file_hash=xxhash.xxh3_128_hexdigest(data),
+        record_index=0,
+        text=data.decode("utf-8", errors="replace"),
+        encoding="utf-8",
+        fmt="txt",
+    )
 
 
 def process(records: Sequence[RawRecord], cfg: Config) -> list[Article]:
@@ -64,8 +70,15 @@ def process(records: Sequence[RawRecord], cfg: Config) -> list[Article]:
 
 
 def view_of(article: Article, where: str) -> AuditView:
-    return AuditView(article.doc_id, where, article.raw_path, article.story_index,
-                     article.title, article.audit, article.warnings)
+    return AuditView(
+        article.doc_id,
+        where,
+        article.raw_path,
+        article.story_index,
+        article.title,
+        article.audit,
+        article.warnings,
+    )
 
 
 def inspect_file(path: Path, cfg: Config, raw_root: Path | None = None) -> list[AuditView]:
@@ -98,11 +111,19 @@ def find_doc(doc_id: str, out: Path) -> AuditView:
                     LineFate(int(a["line_no"]), a["fate"], a["rule"], a["text"] or "")
                     for a in row["audit"] or []
                 )
-                return AuditView(row["doc_id"], f"{table}/{file.name}", row["raw_path"],
-                                 int(row["story_index"]), row["title"], audit,
-                                 tuple(row["warnings"] or ()))
-    raise InputError(f"no story with doc_id {doc_id!r} under {out}/{{{','.join(TABLES)}}}; "
-                     "pass a raw .txt file instead, or run `cleaner run` first")
+                return AuditView(
+                    row["doc_id"],
+                    f"{table}/{file.name}",
+                    row["raw_path"],
+                    int(row["story_index"]),
+                    row["title"],
+                    audit,
+                    tuple(row["warnings"] or ()),
+                )
+    raise InputError(
+        f"no story with doc_id {doc_id!r} under {out}/{{{','.join(TABLES)}}}; "
+        "pass a raw .txt file instead, or run `cleaner run` first"
+    )
 
 
 _STYLE: dict[str, str] = {"body": "green", "removed": "red"}
@@ -134,8 +155,9 @@ def render(view: AuditView, console: Console) -> None:
     table.add_column("text", overflow="fold")
     for entry in view.audit:
         style = _STYLE.get(entry.fate, "cyan")
-        table.add_row(str(entry.line_no), Text(mark(entry.fate), style=style), entry.rule,
-                      Text(entry.text))
+        table.add_row(
+            str(entry.line_no), Text(mark(entry.fate), style=style), entry.rule, Text(entry.text)
+        )
     console.print(table)
 
 
@@ -152,8 +174,11 @@ def iter_records(raw_dir: Path, cfg: Config) -> Iterator[RawRecord]:
             yield item
 
 
-def cruft_candidates(raw_dir: Path, cfg: Config, min_stories: int | None = None,
-                     ) -> tuple[LearnedCruft, ...]:
+def cruft_candidates(
+    raw_dir: Path,
+    cfg: Config,
+    min_stories: int | None = None,
+) -> tuple[LearnedCruft, ...]:
     """Learned cruft over every story under ``raw_dir``, most frequent first per source."""
     if not raw_dir.is_dir():
         raise InputError(f"raw folder not found: {raw_dir}")

@@ -34,7 +34,13 @@ from cleaner.records import Fate, Story
 
 BUNDLED_PROFILES = Path(__file__).resolve().parent / "profiles"
 RULE_FATES: tuple[Fate, ...] = (
-    "removed", "updated", "published", "source", "caption", "byline", "url",
+    "removed",
+    "updated",
+    "published",
+    "source",
+    "caption",
+    "byline",
+    "url",
 )
 NO_SOURCE = "(unknown)"
 
@@ -97,8 +103,11 @@ def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(pattern.replace("{date}", f"(?:{DATE})"), flags)
 
 
-_SHARE = r"(?:Share|Tweet|Email|E-mail|Print|WhatsApp|Facebook|Twitter|X|LinkedIn|Pinterest" \
-         r"|Reddit|Telegram|Copy link|Copy Link|Comment|Comments|Save|Messenger)"
+_SHARE = (
+    r"(?:Share|Tweet|Email|E-mail|Print|WhatsApp|Facebook|Twitter|X|LinkedIn|Pinterest"
+    r"|Reddit|Telegram|Copy link|Copy Link|Comment|Comments|Save|Messenger)"
+)
+
 
 def _rule(name: str, *alternatives: str, fate: Fate = "removed") -> LineRule:
     return LineRule(name, _rx("|".join(f"(?:{a})" for a in alternatives)), fate)
@@ -107,35 +116,52 @@ def _rule(name: str, *alternatives: str, fate: Fate = "removed") -> LineRule:
 #: The built-in generic rules, in the order they are tried.
 GENERIC_RULES: tuple[LineRule, ...] = (
     _rule("short_url", r"Short (?:Url|URL|link)"),
-    _rule("follow_button",
-          r"(?:Follow|FOLLOW)(?: us| Us)?(?: on [A-Z]\w*(?:,? (?:and )?[A-Z]\w*)*)?"),
+    _rule(
+        "follow_button", r"(?:Follow|FOLLOW)(?: us| Us)?(?: on [A-Z]\w*(?:,? (?:and )?[A-Z]\w*)*)?"
+    ),
     _rule("share_buttons", rf"(?:{_SHARE}(?: (?:this|on \w+|this (?:story|article)))?[\s|,/•·]*)+"),
     _rule("photo_marker", r"PHOTO|PHOTOS|Photo|Photos|IMAGE|VIDEO|Video|WATCH|GALLERY"),
-    _rule("photo_credit",
-          r"(?:PHOTO|Photo|Image|File photo)(?: credit)?\s*[:/|]\s*[\w .,/&'-]{1,40}"),
+    _rule(
+        "photo_credit", r"(?:PHOTO|Photo|Image|File photo)(?: credit)?\s*[:/|]\s*[\w .,/&'-]{1,40}"
+    ),
     _rule("advertisement", r"Advertisement|ADVERTISEMENT|Sponsored(?: content)?|Ad|AD"),
-    _rule("read_more",
-          r"(?:Read more|READ MORE|Read also|Also read|ALSO READ|See also|Related|RELATED"
-          r"|More on this|Recommended)(?:\s*[:|»>-].{0,200})?"),
-    _rule("newsletter",
-          r"(?:Sign up|SIGN UP|Subscribe|SUBSCRIBE)(?: now| today| here)?"
-          r"(?:(?: to| for) .{0,60}(?:newsletter|updates|alerts|digest).{0,40})?",
-          r"Get (?:our|the) .{0,40}newsletter.{0,60}"),
-    _rule("cookie_notice",
-          r"(?:We|This (?:site|website)) uses? cookies.{0,160}",
-          r".{0,60}\bcookies? (?:policy|settings|preferences|consent)\b.{0,60}",
-          r"Accept(?: all)? cookies"),
-    _rule("copyright",
-          r"(?:©|\([cC]\)|Copyright|COPYRIGHT)\s*(?:©\s*)?(?:19|20)\d\d.{0,100}",
-          r"©.{0,100}", r".{0,80}All [rR]ights [rR]eserved\.?"),
+    _rule(
+        "read_more",
+        r"(?:Read more|READ MORE|Read also|Also read|ALSO READ|See also|Related|RELATED"
+        r"|More on this|Recommended)(?:\s*[:|»>-].{0,200})?",
+    ),
+    _rule(
+        "newsletter",
+        r"(?:Sign up|SIGN UP|Subscribe|SUBSCRIBE)(?: now| today| here)?"
+        r"(?:(?: to| for) .{0,60}(?:newsletter|updates|alerts|digest).{0,40})?",
+        r"Get (?:our|the) .{0,40}newsletter.{0,60}",
+    ),
+    _rule(
+        "cookie_notice",
+        r"(?:We|This (?:site|website)) uses? cookies.{0,160}",
+        r".{0,60}\bcookies? (?:policy|settings|preferences|consent)\b.{0,60}",
+        r"Accept(?: all)? cookies",
+    ),
+    _rule(
+        "copyright",
+        r"(?:©|\([cC]\)|Copyright|COPYRIGHT)\s*(?:©\s*)?(?:19|20)\d\d.{0,100}",
+        r"©.{0,100}",
+        r".{0,80}All [rR]ights [rR]eserved\.?",
+    ),
     _rule("separator_line", r"(?:\*\s*){3,}|[-_=~]{3,}"),
-    _rule("updated_stamp", r"(?:Last |LAST )?(?:[Uu]pdated|UPDATED)(?: on| at)?:?\s+{date}",
-          fate="updated"),
-    _rule("published_footer", r"Published in [A-Z][\w .&'\u2019-]{1,40}?,\s+{date}\.?",
-          fate="source"),
-    _rule("published_stamp",
-          r"(?:Published|PUBLISHED|Posted|First published)(?: on| at)?:?\s+{date}",
-          fate="published"),
+    _rule(
+        "updated_stamp",
+        r"(?:Last |LAST )?(?:[Uu]pdated|UPDATED)(?: on| at)?:?\s+{date}",
+        fate="updated",
+    ),
+    _rule(
+        "published_footer", r"Published in [A-Z][\w .&'\u2019-]{1,40}?,\s+{date}\.?", fate="source"
+    ),
+    _rule(
+        "published_stamp",
+        r"(?:Published|PUBLISHED|Posted|First published)(?: on| at)?:?\s+{date}",
+        fate="published",
+    ),
 )
 
 
@@ -154,10 +180,11 @@ def _load_profile(path: Path) -> Profile:
         for rule in data.get("rules", []):
             fate = rule.get("fate", "removed")
             if fate not in RULE_FATES:
-                raise ConfigError(f"{where}: rule {rule.get('name')!r} has fate {fate!r}; "
-                                  f"use one of {', '.join(RULE_FATES)}")
-            rules.append(LineRule(f"{name}.{rule['name']}", _rx(rule["pattern"]),
-                                  cast(Fate, fate)))
+                raise ConfigError(
+                    f"{where}: rule {rule.get('name')!r} has fate {fate!r}; "
+                    f"use one of {', '.join(RULE_FATES)}"
+                )
+            rules.append(LineRule(f"{name}.{rule['name']}", _rx(rule["pattern"]), cast(Fate, fate)))
     except KeyError as exc:
         raise ConfigError(f"{where}: missing key {exc}") from None
     except re.error as exc:
@@ -165,8 +192,9 @@ def _load_profile(path: Path) -> Profile:
     if not recognise:
         raise ConfigError(f"{where}: [recognise] needs at least one pattern")
     source = data.get("source")
-    return Profile(name, str(source) if source else None, recognise, min_matches,
-                   tuple(rules), str(path))
+    return Profile(
+        name, str(source) if source else None, recognise, min_matches, tuple(rules), str(path)
+    )
 
 
 def load_profiles(dirs: Iterable[str | Path] = ()) -> tuple[Profile, ...]:
@@ -272,8 +300,10 @@ def _combined(rules: tuple[LineRule, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?P<r{k}>{r.pattern.pattern})" for k, r in enumerate(rules)))
 
 
-def line_classifier(profile: Profile | None, rules: CruftRules,
-                    ) -> Callable[[str], LineRule | None]:
+def line_classifier(
+    profile: Profile | None,
+    rules: CruftRules,
+) -> Callable[[str], LineRule | None]:
     """A function giving a line's first matching rule: profile rules, then generic ones.
 
     Built once per story, so the rule set is compiled and looked up once, not per line.
@@ -307,6 +337,11 @@ def profile_toml(candidates: Sequence[LearnedCruft], source: str) -> str:
     for k, cand in enumerate(c for c in candidates if c.source == source):
         pattern = re.escape(cand.pattern).replace("<date>", "{date}").replace("<n>", r"\d+")
         pattern = pattern.replace("\\ ", " ")
-        out += ["[[rules]]", f'name = "learned_{k + 1}"', f"pattern = '{pattern}'",
-                f"# seen in {cand.stories} stories, e.g. {cand.example!r}", ""]
+        out += [
+            "[[rules]]",
+            f'name = "learned_{k + 1}"',
+            f"pattern = '{pattern}'",
+            f"# seen in {cand.stories} stories, e.g. {cand.example!r}",
+            "",
+        ]
     return "\n".join(out)

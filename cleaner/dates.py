@@ -14,8 +14,19 @@ import re
 from datetime import date
 
 _MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 _MONTH = (
     r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|Jun(?:e|\.)?"
@@ -40,7 +51,7 @@ _MDY = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y
 
 
 def _month(name: str) -> int:
-    return _MONTHS[name.lower().rstrip(".")[:4 if name.lower().startswith("sept") else 3]]
+    return _MONTHS[name.lower().rstrip(".")[: 4 if name.lower().startswith("sept") else 3]]
 
 
 def parse_date(text: str | None) -> date | None:

@@ -45,10 +45,27 @@ _DATELINE = re.compile(
     r"\s*(?:\((?:[A-Za-z .]{1,20})\)\s*)?(?::|\s?[\u2014\u2013]|\s-)(?:\s*(?=\S)|$)"
 )
 # All-caps labels that start a paragraph the way a dateline does, but are not places.
-_NOT_PLACES = frozenset({
-    "NOTE", "EDITOR'S NOTE", "UPDATE", "UPDATED", "BREAKING", "BREAKING NEWS", "CORRECTION",
-    "EXCLUSIVE", "ANALYSIS", "OPINION", "WATCH", "VIDEO", "PHOTOS", "LIVE", "FACTBOX", "Q", "A",
-})
+_NOT_PLACES = frozenset(
+    {
+        "NOTE",
+        "EDITOR'S NOTE",
+        "UPDATE",
+        "UPDATED",
+        "BREAKING",
+        "BREAKING NEWS",
+        "CORRECTION",
+        "EXCLUSIVE",
+        "ANALYSIS",
+        "OPINION",
+        "WATCH",
+        "VIDEO",
+        "PHOTOS",
+        "LIVE",
+        "FACTBOX",
+        "Q",
+        "A",
+    }
+)
 _FOOTER_SOURCE = re.compile(rf"Published in (?P<outlet>.+?),\s+(?:{DATE})")
 _END = ".!?:;\"'\u201d\u2019)]\u00bb\u2026"
 
@@ -67,8 +84,11 @@ class _Draft:
         self.fate[line.line_no] = (fate, rule)
 
 
-def _title(d: _Draft, given: str | None, removed: Sequence[LineFate],
-           ) -> tuple[str | None, str | None]:
+def _title(
+    d: _Draft,
+    given: str | None,
+    removed: Sequence[LineFate],
+) -> tuple[str | None, str | None]:
     """Title and caption from the top of the story: repeated headline, given title, headline."""
     top = d.lines[:_HEAD_ZONE]
     for i, first in enumerate(top):
@@ -77,7 +97,7 @@ def _title(d: _Draft, given: str | None, removed: Sequence[LineFate],
         for j in range(i + 1, len(top)):
             if top[j].text != first.text:
                 continue
-            between = top[i + 1:j]
+            between = top[i + 1 : j]
             # The layout: headline, caption, header block (already removed), headline.
             header = any(first.line_no < e.line_no < top[j].line_no for e in removed)
             if between and not (header and len(between) == 1):
@@ -96,8 +116,12 @@ def _title(d: _Draft, given: str | None, removed: Sequence[LineFate],
     if len(d.lines) >= 3:
         first = d.lines[0]
         words = len(first.text.split())
-        if (headline_like(first.text) and 3 <= words <= 20 and not _BULLET.match(first.text)
-                and not _DATELINE.match(first.text)):
+        if (
+            headline_like(first.text)
+            and 3 <= words <= 20
+            and not _BULLET.match(first.text)
+            and not _DATELINE.match(first.text)
+        ):
             d.take(first, "title", "headline_line")
             return first.text, None
     return None, None
@@ -121,15 +145,22 @@ def _header_fields(d: _Draft) -> tuple[list[str], list[str], str | None, list[st
         elif summary:
             in_bullets = False
     for k, line in enumerate(d.free()):
-        if _CAPTION.match(line.text) and len(line.text.split()) <= 60 and not _DATELINE.match(
-                line.text):
+        if (
+            _CAPTION.match(line.text)
+            and len(line.text.split()) <= 60
+            and not _DATELINE.match(line.text)
+        ):
             d.take(line, "caption", "caption_credit")
             captions.append(line.text)
         elif (k < 8 or k >= len(free) - 3) and (m := _URL.match(line.text)):
             d.take(line, "url", "bare_url")
             urls.append(m.group("url"))
-        elif (k < 8 or k >= len(free) - 3) and (m := _BYLINE.match(line.text)) \
-                and len(line.text.split()) <= 12 and byline is None:
+        elif (
+            (k < 8 or k >= len(free) - 3)
+            and (m := _BYLINE.match(line.text))
+            and len(line.text.split()) <= 12
+            and byline is None
+        ):
             d.take(line, "byline", "byline")
             byline = m.group("name")
         elif k < 8 and _DATE_ONLY.match(line.text):
@@ -203,8 +234,9 @@ def doc_id(raw_path: str, record_index: int, story_index: int, body: str) -> str
     return xxhash.xxh3_128_hexdigest(key.encode("utf-8"))[:16]
 
 
-def _body_start(d: _Draft) -> tuple[list[Line], dict[int, str], dict[int, str], date | None,
-                                    str | None]:
+def _body_start(
+    d: _Draft,
+) -> tuple[list[Line], dict[int, str], dict[int, str], date | None, str | None]:
     """Strip a `` date YYYY-MM-DD`` header and a ``CITY:`` dateline from the body start.
 
     They may be glued to the first paragraph or stand on lines of their own.
@@ -220,12 +252,15 @@ def _body_start(d: _Draft) -> tuple[list[Line], dict[int, str], dict[int, str], 
         applied: list[str] = []
         if header_date is None and dateline is None and (m := _DATE_HEADER.match(text)):
             header_date = parse_date(m.group("date"))
-            text = text[m.end():]
+            text = text[m.end() :]
             applied.append("date_header")
-        if dateline is None and (m := _DATELINE.match(text)) \
-                and m.group("city").strip() not in _NOT_PLACES:
+        if (
+            dateline is None
+            and (m := _DATELINE.match(text))
+            and m.group("city").strip() not in _NOT_PLACES
+        ):
             dateline = m.group("city").strip()
-            text = text[m.end():]
+            text = text[m.end() :]
             applied.append("dateline")
         if not applied:
             break
@@ -233,8 +268,9 @@ def _body_start(d: _Draft) -> tuple[list[Line], dict[int, str], dict[int, str], 
         if text.strip():
             texts[first.line_no] = text.strip()
             break
-        d.take(first, "dateline" if applied[-1] == "dateline" else "published",
-               rules[first.line_no])
+        d.take(
+            first, "dateline" if applied[-1] == "dateline" else "published", rules[first.line_no]
+        )
         body_lines = body_lines[1:]
     return body_lines, texts, rules, header_date, dateline
 
@@ -263,13 +299,19 @@ def extract(item: Normalised, cfg: ExtractConfig) -> Article:
 
     updated = _first_date(fated, "updated")
     published = (
-        parse_date(given.published) or header_date or _first_date(fated, "published")
-        or _first_date(fated, "source") or updated
+        parse_date(given.published)
+        or header_date
+        or _first_date(fated, "published")
+        or _first_date(fated, "source")
+        or updated
     )
     audit = list(fated)
     for line in body_lines:
-        audit.append(LineFate(line.line_no, "body", rules.get(line.line_no, "kept"),
-                              _raw(item, line.line_no)))
+        audit.append(
+            LineFate(
+                line.line_no, "body", rules.get(line.line_no, "kept"), _raw(item, line.line_no)
+            )
+        )
     for line in item.lines:
         fate_rule = d.fate.get(line.line_no, ("body", "rejoined_wrap"))
         for n in line.continued:

@@ -27,7 +27,7 @@ class Plan:
     seen_ids: tuple[str, ...]  # sorted doc_ids published by runs that read a file read again
 
     def change_of(self, path: str, file_hash: str | None) -> str:
-        """"new", "changed" or "unchanged" (read again, same bytes)."""
+        """ "new", "changed" or "unchanged" (read again, same bytes)."""
         before = self.known.get(path)
         if before is None:
             return "new"

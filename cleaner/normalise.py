@@ -31,9 +31,15 @@ from cleaner.split import is_blank
 # ftfy repairs mojibake only: quotes stay curly, HTML entities and control characters
 # are our own fixes below (so each is named separately), and NFC is applied last.
 _FTFY = ftfy.TextFixerConfig(
-    unescape_html=False, uncurl_quotes=False, fix_line_breaks=False,
-    fix_character_width=False, fix_latin_ligatures=False, remove_control_chars=False,
-    remove_terminal_escapes=False, normalization=None, explain=False,
+    unescape_html=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_character_width=False,
+    fix_latin_ligatures=False,
+    remove_control_chars=False,
+    remove_terminal_escapes=False,
+    normalization=None,
+    explain=False,
 )
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # C0/C1 controls except tab; tabs become spaces.
@@ -108,8 +114,13 @@ def fix_and_explain(line: str) -> tuple[str, tuple[str, ...]]:
     >>> fix_and_explain("Pakistanâ€™s&nbsp;capital ")
     ('Pakistan\u2019s capital', ('mojibake', 'html_entities', 'nbsp', 'spaces'))
     """
-    if line.isascii() and line.isprintable() and "&" not in line and "  " not in line \
-            and line == line.strip():
+    if (
+        line.isascii()
+        and line.isprintable()
+        and "&" not in line
+        and "  " not in line
+        and line == line.strip()
+    ):
         return line, ()  # the common case: nothing any fix could change
     used: list[str] = []
     for _ in range(_MAX_PASSES):
@@ -135,7 +146,7 @@ def fix_text(line: str) -> str:
     return fix_and_explain(line)[0]
 
 
-_SENTENCE_END = ".!?:;\"\u201d\u2019)»"
+_SENTENCE_END = '.!?:;"\u201d\u2019)»'
 
 
 def _wrap_width(lines: Sequence[tuple[int, str]]) -> int | None:
@@ -182,8 +193,11 @@ def rejoin_wrapped(lines: Sequence[tuple[int, str]]) -> list[Line]:
             prev = out[-1]
             last_no = prev.continued[-1] if prev.continued else prev.line_no
             first_word = len(text.split(" ", 1)[0])
-            if (line_no == last_no + 1 and last_len + 1 + first_word > width
-                    and text[:1] not in "•*-\u2013\u2014·"):
+            if (
+                line_no == last_no + 1
+                and last_len + 1 + first_word > width
+                and text[:1] not in "•*-\u2013\u2014·"
+            ):
                 glue = "" if prev.text.endswith("-") and text[:1].islower() else " "
                 out[-1] = Line(prev.line_no, prev.text + glue + text, (*prev.continued, line_no))
                 last_len = len(text)

@@ -226,16 +226,19 @@ def run(
             with clock.stage("dedup", accepted.height) as out:
                 dedup = deduplicate(accepted, cfg.dedup, index)
                 index = index.add(accepted, dedup).spill(staging.index_path())
-                deduped = accepted.join(dedup.mapping, on="doc_id", how="left",
-                                        maintain_order="left")
+                deduped = accepted.join(
+                    dedup.mapping, on="doc_id", how="left", maintain_order="left"
+                )
                 canon = deduped.filter(pl.col("duplicate_of").is_null())
                 dups = deduped.filter(pl.col("duplicate_of").is_not_null())
                 out[0] = canon.height
-            staging.add({
-                "articles": schema.conform(canon, schema.ARTICLES),
-                "duplicates": schema.conform(dups, schema.DUPLICATES),
-                "rejected": rejected,
-            })
+            staging.add(
+                {
+                    "articles": schema.conform(canon, schema.ARTICLES),
+                    "duplicates": schema.conform(dups, schema.DUPLICATES),
+                    "rejected": rejected,
+                }
+            )
             tally.kept(canon.height, dups.height, rejected.height)
         outcomes = tuple(reader.outcomes)
         changed = incremental.changes(outcomes, plan)
@@ -256,8 +259,9 @@ def run(
             mode="full" if full else "incremental",
         )
         checkpoint("publish")
-        published = publish_run(out_dir, raw_dir, cfg, output, list(clock.timings.values()),
-                                staging)
+        published = publish_run(
+            out_dir, raw_dir, cfg, output, list(clock.timings.values()), staging
+        )
         return RunSummary(published, output.counts, outcomes, output.checks)
 
 

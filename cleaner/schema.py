@@ -75,8 +75,12 @@ def _audit_rows(audit: Sequence[LineFate]) -> list[dict[str, object]]:
 def check_rows(checks: Sequence[FailedCheck]) -> list[dict[str, object]]:
     """Failed checks as rows of the ``failed_checks`` struct column."""
     return [
-        {"expectation": c.expectation, "column": c.column, "severity": c.severity,
-         "message": c.message}
+        {
+            "expectation": c.expectation,
+            "column": c.column,
+            "severity": c.severity,
+            "message": c.message,
+        }
         for c in checks
     ]
 
@@ -97,11 +101,30 @@ def articles_frame(articles: Sequence[Article]) -> pl.DataFrame:
 
 def _values(art: Article) -> tuple[object, ...]:
     return (
-        art.doc_id, art.title, art.body, list(art.summary), art.caption, art.source,
-        art.published, art.updated, art.dateline, art.byline, art.url, art.language,
-        art.word_count, art.raw_path, art.record_index, art.story_index, art.line_start,
-        art.line_end, art.file_hash, art.split_rule, art.profile, list(art.fixes),
-        _audit_rows(art.audit), list(art.warnings),
+        art.doc_id,
+        art.title,
+        art.body,
+        list(art.summary),
+        art.caption,
+        art.source,
+        art.published,
+        art.updated,
+        art.dateline,
+        art.byline,
+        art.url,
+        art.language,
+        art.word_count,
+        art.raw_path,
+        art.record_index,
+        art.story_index,
+        art.line_start,
+        art.line_end,
+        art.file_hash,
+        art.split_rule,
+        art.profile,
+        list(art.fixes),
+        _audit_rows(art.audit),
+        list(art.warnings),
     )
 
 

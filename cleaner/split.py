@@ -35,9 +35,11 @@ _HEADER_CUE = re.compile(
 _DATE_HEADER = re.compile(r"^\s*date \d{4}-\d{2}-\d{2}\b")
 _FOOTER = re.compile(rf"^Published in [A-Z][\w .&'\u2019-]{{1,40}}?,\s+{DATE}\.?$")
 _SEPARATOR = re.compile(r"^(?:[\s\xa0]*\xa0[\s\xa0]*|\s*(?:\*\s*){3,}|\s*[-_=~]{3,}\s*|\s*\f\s*)$")
-_DATELINE = re.compile(r"^(?:\s*date \d{4}-\d{2}-\d{2}\s+)?[A-Z][A-Z .'-]{2,30}(?:,[\w .]+)?"
-                       r"\s*(?:\([A-Za-z .]+\)\s*)?[:\u2014\u2013-]\s")
-_END_PUNCT = ".!?\"\u201d\u2019:;),"
+_DATELINE = re.compile(
+    r"^(?:\s*date \d{4}-\d{2}-\d{2}\s+)?[A-Z][A-Z .'-]{2,30}(?:,[\w .]+)?"
+    r"\s*(?:\([A-Za-z .]+\)\s*)?[:\u2014\u2013-]\s"
+)
+_END_PUNCT = '.!?"\u201d\u2019:;),'
 _WINDOW = 8  # non-blank lines searched after a headline for its header block
 
 
@@ -185,7 +187,10 @@ def split(record: RawRecord, cfg: SplitConfig) -> list[Story]:
             merged.append((prev[0], end, prev[2]))
         else:
             merged.append((start, end, rule))
-    if len(merged) > 1 and _nonblank_count(lines[merged[0][0]:merged[0][1]]) < cfg.min_story_lines:
+    if (
+        len(merged) > 1
+        and _nonblank_count(lines[merged[0][0] : merged[0][1]]) < cfg.min_story_lines
+    ):
         first, second = merged[0], merged[1]
         merged[0:2] = [(first[0], second[1], first[2])]
     stories: list[Story] = []
@@ -194,7 +199,13 @@ def split(record: RawRecord, cfg: SplitConfig) -> list[Story]:
         if lo == hi:  # an all-blank record: keep its full (empty) range
             lo, hi = start, end
         stories.append(
-            Story(record=record, story_index=index, line_start=lo + 1, line_end=hi,
-                  lines=tuple(lines[lo:hi]), split_rule=rule)
+            Story(
+                record=record,
+                story_index=index,
+                line_start=lo + 1,
+                line_end=hi,
+                lines=tuple(lines[lo:hi]),
+                split_rule=rule,
+            )
         )
     return stories

@@ -117,8 +117,14 @@ def list_runs(out_dir: Path) -> list[RunInfo]:
         c = manifest["counts"]
         infos.append(
             RunInfo(
-                run_id, manifest.get("started", ""), c["files"], c["stories"], c["articles"],
-                c["duplicates"], c["rejected"], manifest.get("mode", "incremental"),
+                run_id,
+                manifest.get("started", ""),
+                c["files"],
+                c["stories"],
+                c["articles"],
+                c["duplicates"],
+                c["rejected"],
+                manifest.get("mode", "incremental"),
             )
         )
     return infos

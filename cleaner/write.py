@@ -177,8 +177,9 @@ def publish_run(
     for folder in parts:
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
         checkpoint(f"publish:{folder}")
-        os.replace(stage / f"{folder.replace('/', '.')}.parquet",
-                   out_dir / folder / f"{run_id}.parquet")
+        os.replace(
+            stage / f"{folder.replace('/', '.')}.parquet", out_dir / folder / f"{run_id}.parquet"
+        )
     (out_dir / "runs").mkdir(parents=True, exist_ok=True)
     os.replace(stage / "report.html", final.with_suffix(".html"))
     os.replace(stage / "manifest.json", final)
@@ -217,9 +218,7 @@ def build_manifest(
         "checks": [asdict(c) for c in output.checks],
         "cruft_rules": staging.cruft_rules() if staging.chunks else [],
         "clusters": staging.clusters() if staging.chunks else [],
-        "outputs": {
-            name: f"{name}/{run_id}.parquet" for name in TABLES if output.counts.stories
-        },
+        "outputs": {name: f"{name}/{run_id}.parquet" for name in TABLES if output.counts.stories},
     }
 
 
@@ -245,13 +244,17 @@ def _source_stats(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
         )
         for name, frame in tables.items()
     ]
-    return pl.concat(parts).group_by("source").agg(
-        stories=pl.len().cast(pl.Int64),
-        articles=(pl.col("table") == "articles").sum().cast(pl.Int64),
-        duplicates=(pl.col("table") == "duplicates").sum().cast(pl.Int64),
-        rejected=(pl.col("table") == "rejected").sum().cast(pl.Int64),
-        missing_published=pl.col("missing_published").sum().cast(pl.Int64),
-        cruft_lines=pl.col("cruft").sum().cast(pl.Int64),
+    return (
+        pl.concat(parts)
+        .group_by("source")
+        .agg(
+            stories=pl.len().cast(pl.Int64),
+            articles=(pl.col("table") == "articles").sum().cast(pl.Int64),
+            duplicates=(pl.col("table") == "duplicates").sum().cast(pl.Int64),
+            rejected=(pl.col("table") == "rejected").sum().cast(pl.Int64),
+            missing_published=pl.col("missing_published").sum().cast(pl.Int64),
+            cruft_lines=pl.col("cruft").sum().cast(pl.Int64),
+        )
     )
 
 

@@ -50,10 +50,13 @@ def test_every_story_ends_in_exactly_one_table(
     assert counts["stories"] > 0
     assert counts["stories"] == sizes["articles"] + sizes["duplicates"] + sizes["rejected"]
     assert (counts["articles"], counts["duplicates"], counts["rejected"]) == (
-        sizes["articles"], sizes["duplicates"], sizes["rejected"],
+        sizes["articles"],
+        sizes["duplicates"],
+        sizes["rejected"],
     )
-    ids = pl.concat([pl.read_parquet(out / t / "r1.parquet").select("doc_id")
-                     for t in schema_tables()])
+    ids = pl.concat(
+        [pl.read_parquet(out / t / "r1.parquet").select("doc_id") for t in schema_tables()]
+    )
     assert ids["doc_id"].is_unique().all()
 
 
@@ -64,11 +67,20 @@ def test_manifest_lists_every_input_file(
     _run(cli, runner, RAW, out)
     manifest = json.loads((out / "runs" / "r1.json").read_text())
     listed = {i["path"] for i in manifest["inputs"]}
-    on_disk = {p.relative_to(RAW).as_posix() for p in RAW.rglob("*")
-               if p.is_file() and not p.name.startswith(".")}
+    on_disk = {
+        p.relative_to(RAW).as_posix()
+        for p in RAW.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    }
     assert listed == on_disk
     assert {s["name"] for s in manifest["stages"]} >= {
-        "ingest", "split", "normalise", "extract", "validate", "dedup", "write"
+        "ingest",
+        "split",
+        "normalise",
+        "extract",
+        "validate",
+        "dedup",
+        "write",
     }
     assert manifest["versions"]["polars"] == pl.__version__
 
@@ -88,9 +100,7 @@ def test_missing_input_is_one_line_exit_2(
     assert "Traceback" not in result.output
 
 
-def test_bad_config_is_one_line_exit_2(
-    cli: typer.Typer, runner: CliRunner, tmp_path: Path
-) -> None:
+def test_bad_config_is_one_line_exit_2(cli: typer.Typer, runner: CliRunner, tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text("[dedup]\nthreshhold = 0.5\n")
     result = runner.invoke(cli, ["run", str(RAW), str(tmp_path / "c"), "--config", str(cfg)])

@@ -71,25 +71,36 @@ def test_user_profile_adds_a_publisher(tmp_path: Path) -> None:
     (tmp_path / "valley.toml").write_text(
         'name = "valley_times"\nsource = "Valley Times"\n'
         "[recognise]\npatterns = ['VT Desk \\| {date}']\n"
-        "[[rules]]\nname = \"desk_stamp\"\npattern = 'VT Desk \\| {date}'\nfate = \"published\"\n"
-        "[[rules]]\nname = \"more\"\npattern = 'More from the Valley'\n", encoding="utf-8")
+        '[[rules]]\nname = "desk_stamp"\npattern = \'VT Desk \\| {date}\'\nfate = "published"\n'
+        "[[rules]]\nname = \"more\"\npattern = 'More from the Valley'\n",
+        encoding="utf-8",
+    )
     rules = compile_rules(NormaliseConfig(profile_dirs=(str(tmp_path),)), [])
-    [story] = split(record("VT Desk | 4 May 2024\nThe dam opened.\nWater flowed.\n"
-                           "More from the Valley"), SplitConfig())
+    [story] = split(
+        record("VT Desk | 4 May 2024\nThe dam opened.\nWater flowed.\nMore from the Valley"),
+        SplitConfig(),
+    )
     n = normalise(story, rules)
     assert n.profile == "valley_times" and n.profile_source == "Valley Times"
     assert [(r.fate, r.rule) for r in n.removed] == [
-        ("published", "valley_times.desk_stamp"), ("removed", "valley_times.more")]
+        ("published", "valley_times.desk_stamp"),
+        ("removed", "valley_times.more"),
+    ]
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("name = 'x'\n", "needs at least one pattern"),
-    ("[recognise]\npatterns = ['a']\n", "missing key"),
-    ("name = 'x'\n[recognise]\npatterns = ['(']\n", "bad regular expression"),
-    ("name = 'x'\n[recognise]\npatterns = ['a']\n[[rules]]\nname='r'\npattern='a'\nfate='body'\n",
-     "fate"),
-    ("name = = 'x'", "TOML"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("name = 'x'\n", "needs at least one pattern"),
+        ("[recognise]\npatterns = ['a']\n", "missing key"),
+        ("name = 'x'\n[recognise]\npatterns = ['(']\n", "bad regular expression"),
+        (
+            "name = 'x'\n[recognise]\npatterns = ['a']\n[[rules]]\nname='r'\npattern='a'\nfate='body'\n",
+            "fate",
+        ),
+        ("name = = 'x'", "TOML"),
+    ],
+)
 def test_bad_profile_is_a_config_error(tmp_path: Path, body: str, message: str) -> None:
     (tmp_path / "bad.toml").write_text(body, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
@@ -105,18 +116,23 @@ def _batch() -> list[Any]:
     topics = ["wheat", "cotton", "sugar", "rice", "maize", "lentils"]
     stories = []
     for k, topic in enumerate(topics):
-        text = (f"Farmers brought {topic} to market.\nTraders said {topic} was scarce.\n"
-                f"Updated {k + 1} May 2024 | {k} comments")
+        text = (
+            f"Farmers brought {topic} to market.\nTraders said {topic} was scarce.\n"
+            f"Updated {k + 1} May 2024 | {k} comments"
+        )
         stories += split(record(text, path=f"valley/{k}.txt"), SplitConfig())
-        stories += split(record(f"Other {topic} story.\n{k} comments", path=f"hill/{k}.txt"),
-                         SplitConfig())
+        stories += split(
+            record(f"Other {topic} story.\n{k} comments", path=f"hill/{k}.txt"), SplitConfig()
+        )
     return stories
 
 
 def test_learn_counts_per_source() -> None:
     found = learn(_batch(), 5)
     assert [(c.source, c.pattern, c.stories) for c in found] == [
-        ("hill", "<n> comments", 6), ("valley", "Updated <date> | <n> comments", 6)]
+        ("hill", "<n> comments", 6),
+        ("valley", "Updated <date> | <n> comments", 6),
+    ]
     assert learn(_batch(), 7) == ()
 
 

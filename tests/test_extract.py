@@ -36,12 +36,17 @@ def test_golden_extract(case: dict[str, Any]) -> None:
         assert _value(article, name) == expected, f"{name}: {case['why']}"
 
 
-def _check_table(found: dict[tuple[str, int], Article], rows: list[dict[str, Any]],
-                 folder: Path) -> None:
+def _check_table(
+    found: dict[tuple[str, int], Article], rows: list[dict[str, Any]], folder: Path
+) -> None:
     for row in rows:
         art = found[(row["file"], row["story_index"])]
-        first_line = (folder / row["file"]).read_text(encoding="utf-8").splitlines()[
-            art.line_start - 1].strip()
+        first_line = (
+            (folder / row["file"])
+            .read_text(encoding="utf-8")
+            .splitlines()[art.line_start - 1]
+            .strip()
+        )
         expected_title = first_line if row["title"] == "first_line" else row["title"]
         assert art.title == expected_title, row["why"]
         assert art.source == row["source"], row["why"]
@@ -79,8 +84,11 @@ def test_seed_table() -> None:
     _check_table(found, STORIES["seeds"], SEEDS)
 
 
-FOOTER_STORY = ["KARACHI: Trains ran late all day after a signal failure near the main station.",
-                "Commuters said they waited for hours.", "Published in Dawn, May 2nd, 2024"]
+FOOTER_STORY = [
+    "KARACHI: Trains ran late all day after a signal failure near the main station.",
+    "Commuters said they waited for hours.",
+    "Published in Dawn, May 2nd, 2024",
+]
 
 
 def test_source_precedence() -> None:
@@ -89,30 +97,41 @@ def test_source_precedence() -> None:
     cfg = Config(extract=ExtractConfig(source_by_dir={"feeds/express": "The Express"}))
     assert articles_of(FOOTER_STORY, cfg, path="feeds/express/a.txt")[0].source == "The Express"
     by_name = Config(extract=ExtractConfig(source_by_dir={"express": "The Express"}))
-    assert articles_of(FOOTER_STORY, by_name, path="feeds/express/a.txt")[0].source == \
-        "The Express"
+    assert articles_of(FOOTER_STORY, by_name, path="feeds/express/a.txt")[0].source == "The Express"
     assert articles_of(FOOTER_STORY)[0].source == "Dawn"
 
 
 def test_given_fields_win() -> None:
-    given = GivenFields(title="Trains run late", url="https://example.org/t",
-                        published="2024-05-03", byline="Staff", language="ur")
+    given = GivenFields(
+        title="Trains run late",
+        url="https://example.org/t",
+        published="2024-05-03",
+        byline="Staff",
+        language="ur",
+    )
     [art] = articles_of(FOOTER_STORY, given=given)
     assert (art.title, art.url, art.byline, art.language) == (
-        "Trains run late", "https://example.org/t", "Staff", "ur")
+        "Trains run late",
+        "https://example.org/t",
+        "Staff",
+        "ur",
+    )
     assert art.published == date(2024, 5, 3)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("06 October 2024", date(2024, 10, 6)),
-    ("October 21st, 2023", date(2023, 10, 21)),
-    ("2023-10-21", date(2023, 10, 21)),
-    ("Oct. 6, 2024", date(2024, 10, 6)),
-    ("Sept. 3, 2024", date(2024, 9, 3)),
-    ("Monday, 1 July 2024 10:30 PM", date(2024, 7, 1)),
-    ("31 February 2024", None),
-    ("Updated figures show growth", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("06 October 2024", date(2024, 10, 6)),
+        ("October 21st, 2023", date(2023, 10, 21)),
+        ("2023-10-21", date(2023, 10, 21)),
+        ("Oct. 6, 2024", date(2024, 10, 6)),
+        ("Sept. 3, 2024", date(2024, 9, 3)),
+        ("Monday, 1 July 2024 10:30 PM", date(2024, 7, 1)),
+        ("31 February 2024", None),
+        ("Updated figures show growth", None),
+    ],
+)
 def test_dates(text: str, expected: date | None) -> None:
     assert parse_date(text) == expected
 
@@ -140,17 +159,29 @@ def test_empty_record_gives_one_empty_article() -> None:
     assert art.body == "" and art.audit == () and art.word_count == 0
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a mixed-case dateline ('Karachi:') is not "
-                   "recognised; only all-caps cities are, to avoid eating 'Note:' style starts")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: a mixed-case dateline ('Karachi:') is not "
+    "recognised; only all-caps cities are, to avoid eating 'Note:' style starts",
+)
 def test_mixed_case_dateline() -> None:
-    [art] = articles_of(["Karachi: The port reopened on Monday after the strike ended.",
-                         "Ships queued outside the harbour for days."])
+    [art] = articles_of(
+        [
+            "Karachi: The port reopened on Monday after the strike ended.",
+            "Ships queued outside the harbour for days.",
+        ]
+    )
     assert art.dateline == "Karachi"
 
 
 @pytest.mark.xfail(strict=True, reason="known gap: a byline without 'By' is not recognised")
 def test_byline_without_by() -> None:
-    [art] = articles_of(["Harbour tolls to rise", "Sara Qureshi, Staff Reporter",
-                         "The port authority said tolls would rise in June.",
-                         "Shipping lines will pass the cost on."])
+    [art] = articles_of(
+        [
+            "Harbour tolls to rise",
+            "Sara Qureshi, Staff Reporter",
+            "The port authority said tolls would rise in June.",
+            "Shipping lines will pass the cost on.",
+        ]
+    )
     assert art.byline == "Sara Qureshi"

@@ -27,11 +27,21 @@ def _app() -> typer.Typer:
 
 
 def test_inspect_raw_file_marks_every_line() -> None:
-    result = runner.invoke(_app(), ["inspect", str(LOOKALIKE / "002_arab_two_stories.txt")],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(
+        _app(), ["inspect", str(LOOKALIKE / "002_arab_two_stories.txt")], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
-    for word in ("removed", "arab_news.short_url", "-> title", "-> summary", "-> caption",
-                 "-> updated", "kept", "dateline", "truncated_paragraph"):
+    for word in (
+        "removed",
+        "arab_news.short_url",
+        "-> title",
+        "-> summary",
+        "-> caption",
+        "-> updated",
+        "kept",
+        "dateline",
+        "truncated_paragraph",
+    ):
         assert word in result.output
 
 
@@ -58,8 +68,7 @@ def test_inspect_doc_id_from_a_run(tmp_path: Path) -> None:
     view = find_doc(doc, tmp_path)
     assert view.where == "rejected/run1.parquet"
     assert [e.rule for e in view.audit][:2] == ["repeated_headline", "arab_news.updated_stamp"]
-    result = runner.invoke(_app(), ["inspect", doc, "--out", str(tmp_path)],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(_app(), ["inspect", doc, "--out", str(tmp_path)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "arab_news.follow_button" in result.output
 
@@ -80,20 +89,22 @@ def _raw_folder(tmp: Path) -> Path:
     for k, topic in enumerate(topics):
         (raw / f"{k}.txt").write_text(
             f"Farmers brought {topic} to market.\nTraders said {topic} was scarce.\n"
-            f"Updated {k + 1} May 2024\nJoin our channel for alerts\n", encoding="utf-8")
+            f"Updated {k + 1} May 2024\nJoin our channel for alerts\n",
+            encoding="utf-8",
+        )
     return tmp / "raw"
 
 
 def test_cruft_lists_candidates(tmp_path: Path) -> None:
     raw = _raw_folder(tmp_path)
-    result = runner.invoke(_app(), ["cruft", str(raw), "--min-stories", "5"],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(
+        _app(), ["cruft", str(raw), "--min-stories", "5"], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     assert "Updated <date>" in result.output and "Join our channel for alerts" in result.output
     toml = runner.invoke(_app(), ["cruft", str(raw), "--min-stories", "5", "--toml"])
     rules = tomllib.loads(toml.output)["rules"]
-    assert sorted(r["pattern"] for r in rules) == ["Join our channel for alerts",
-                                                   "Updated {date}"]
+    assert sorted(r["pattern"] for r in rules) == ["Join our channel for alerts", "Updated {date}"]
 
 
 def test_cruft_nothing_found_and_missing_folder(tmp_path: Path) -> None:
@@ -118,8 +129,10 @@ def test_inspect_file_under_raw_uses_run_paths(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     (raw / "dawn").mkdir(parents=True)
     story = raw / "dawn" / "a.txt"
-    story.write_text("KARACHI: The port reopened on Monday after the strike.\n"
-                     "Ships queued for days.\n", encoding="utf-8")
+    story.write_text(
+        "KARACHI: The port reopened on Monday after the strike.\nShips queued for days.\n",
+        encoding="utf-8",
+    )
     cfg = Config(extract=ExtractConfig(source_by_dir={"dawn": "Dawn"}))
     [view] = inspect_file(story, cfg, raw)
     [art] = process([read_raw_file(story, raw)], cfg)

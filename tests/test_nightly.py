@@ -50,9 +50,11 @@ def _rows(out: Path) -> int:
 
 def _story(title: str) -> str:
     words = " ".join(f"word{i}" for i in range(60))
-    return (f" date 2024-05-02 QUETTA: {title} opened on Monday. {words}.\n\n"
-            f"Officials said the {title.lower()} would run all week.\n\n"
-            "Published in Dawn, May 2nd, 2024")
+    return (
+        f" date 2024-05-02 QUETTA: {title} opened on Monday. {words}.\n\n"
+        f"Officials said the {title.lower()} would run all week.\n\n"
+        "Published in Dawn, May 2nd, 2024"
+    )
 
 
 def test_second_run_of_the_same_night_adds_nothing(
@@ -90,8 +92,9 @@ def test_changed_file_is_a_new_version(cli: typer.Typer, raw: Path, tmp_path: Pa
     target.write_text(_story("Flower show"), encoding="utf-8")
     _run(cli, raw, out, "--run-id", "n1")
     time.sleep(0.01)
-    target.write_text(_story("Flower show") + "\n\u00a0\n" + _story("Kite festival"),
-                      encoding="utf-8")
+    target.write_text(
+        _story("Flower show") + "\n\u00a0\n" + _story("Kite festival"), encoding="utf-8"
+    )
     manifest = _run(cli, raw, out, "--run-id", "n2")
     inputs = manifest["inputs"]
     assert isinstance(inputs, list)
@@ -171,9 +174,7 @@ def test_rollback_of_unknown_run_is_one_line(cli: typer.Typer, tmp_path: Path) -
     assert "no run 'nope'" in result.output
 
 
-def test_full_refuses_an_output_that_has_runs(
-    cli: typer.Typer, raw: Path, tmp_path: Path
-) -> None:
+def test_full_refuses_an_output_that_has_runs(cli: typer.Typer, raw: Path, tmp_path: Path) -> None:
     out = tmp_path / "clean"
     _run(cli, raw, out, "--run-id", "n1")
     result = CliRunner().invoke(cli, ["run", str(raw), str(out), "--full"])
@@ -183,12 +184,8 @@ def test_full_refuses_an_output_that_has_runs(
     assert fresh["mode"] == "full"
 
 
-def test_json_logs_are_one_object_per_line(
-    cli: typer.Typer, raw: Path, tmp_path: Path
-) -> None:
-    result = CliRunner().invoke(
-        cli, ["run", str(raw), str(tmp_path / "c"), "--log-format", "json"]
-    )
+def test_json_logs_are_one_object_per_line(cli: typer.Typer, raw: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["run", str(raw), str(tmp_path / "c"), "--log-format", "json"])
     assert result.exit_code == 0
     events = [json.loads(line) for line in result.output.splitlines()]
     assert events[-1]["event"] == "run"
@@ -210,8 +207,13 @@ def test_kill_9_leaves_earlier_runs_intact_and_next_run_recovers(
         _cli(first, target, "night1")
     marker = tmp_path / "paused"
     env = {**os.environ, "CLEANER_PAUSE_AT": point, "CLEANER_PAUSE_MARKER": str(marker)}
-    proc = subprocess.Popen(_argv(raw, out, "night2"), env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _argv(raw, out, "night2"),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while not marker.exists():
         assert proc.poll() is None, "run ended before reaching the checkpoint"
@@ -231,8 +233,17 @@ def test_kill_9_leaves_earlier_runs_intact_and_next_run_recovers(
 
 
 def _argv(raw: Path, out: Path, run_id: str) -> list[str]:
-    return [sys.executable, "-m", "cleaner", "run", str(raw), str(out), "--quiet",
-            "--run-id", run_id]
+    return [
+        sys.executable,
+        "-m",
+        "cleaner",
+        "run",
+        str(raw),
+        str(out),
+        "--quiet",
+        "--run-id",
+        run_id,
+    ]
 
 
 def _cli(raw: Path, out: Path, run_id: str) -> None:
@@ -256,8 +267,12 @@ def test_small_chunks_account_for_every_story_and_keep_clusters(
     )["doc_id"]
     assert sorted(ids.to_list()) == sorted(whole_ids.to_list())
     assert sum(f.height for f in frames.values()) == _counts(small)["stories"]
-    kept = pl.concat([frames["articles"].select("raw_path", "cluster_id"),
-                      frames["duplicates"].select("raw_path", "cluster_id")])
+    kept = pl.concat(
+        [
+            frames["articles"].select("raw_path", "cluster_id"),
+            frames["duplicates"].select("raw_path", "cluster_id"),
+        ]
+    )
     cocoa = kept.filter(pl.col("raw_path").str.contains("cocoa_prices_wire"))
     assert cocoa.height == 3
     assert cocoa["cluster_id"].n_unique() == 1, "the wire reprints form one cluster"
@@ -275,9 +290,11 @@ def test_a_copy_arriving_next_night_points_at_last_nights_article(
     (raw / "harbourherald" / "oyster_beds_reprint.txt").write_text(reprint, encoding="utf-8")
     manifest = _run(cli, raw, out, "--run-id", "n2")
     assert _counts(manifest)["duplicates"] == 1
-    first = pl.read_parquet(out / "articles" / "n1.parquet").filter(
-        pl.col("raw_path") == "harbourherald/oyster_beds_closed.txt"
-    ).row(0, named=True)
+    first = (
+        pl.read_parquet(out / "articles" / "n1.parquet")
+        .filter(pl.col("raw_path") == "harbourherald/oyster_beds_closed.txt")
+        .row(0, named=True)
+    )
     dup = pl.read_parquet(out / "duplicates" / "n2.parquet").row(0, named=True)
     assert dup["raw_path"] == "harbourherald/oyster_beds_reprint.txt"
     assert dup["duplicate_of"] == first["doc_id"]

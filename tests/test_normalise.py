@@ -38,14 +38,19 @@ def _normalise(text: str, cfg: NormaliseConfig | None = None) -> Normalised:
 
 
 def test_cruft_removed_with_rule_names() -> None:
-    n = _normalise("Read more: Floods in the north\nThe river rose overnight.\nAdvertisement\n"
-                   "Share on Facebook\nRoads were closed.\nUpdated 02 May 2024\n"
-                   "\u00a9 2024 Example Media")
+    n = _normalise(
+        "Read more: Floods in the north\nThe river rose overnight.\nAdvertisement\n"
+        "Share on Facebook\nRoads were closed.\nUpdated 02 May 2024\n"
+        "\u00a9 2024 Example Media"
+    )
     assert [x.text for x in n.lines] == ["The river rose overnight.", "Roads were closed."]
     assert [(r.line_no, r.fate, r.rule) for r in n.removed] == [
-        (1, "removed", "read_more"), (3, "removed", "advertisement"),
-        (4, "removed", "share_buttons"), (6, "updated", "updated_stamp"),
-        (7, "removed", "copyright")]
+        (1, "removed", "read_more"),
+        (3, "removed", "advertisement"),
+        (4, "removed", "share_buttons"),
+        (6, "updated", "updated_stamp"),
+        (7, "removed", "copyright"),
+    ]
 
 
 def test_fixes_are_recorded_per_story() -> None:
@@ -79,28 +84,44 @@ def test_hard_wrapped_paragraphs_rejoined() -> None:
 
 
 def test_unwrapped_prose_is_not_joined() -> None:
-    rows = [(1, "A short line."), (2, "Another one that is longer than the first."),
-            (3, "Short."), (4, "The last line of this little story.")]
+    rows = [
+        (1, "A short line."),
+        (2, "Another one that is longer than the first."),
+        (3, "Short."),
+        (4, "The last line of this little story."),
+    ]
     assert [x.continued for x in rejoin_wrapped(rows)] == [(), (), (), ()]
 
 
 def test_page_dump_hook(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pagedump, "looks_like_page_dump", lambda lines: True)
-    monkeypatch.setattr(pagedump, "extract_article", lambda lines: [
-        LineVerdict(keep=not line.startswith("Home"), rule="outside_article") for line in lines])
+    monkeypatch.setattr(
+        pagedump,
+        "extract_article",
+        lambda lines: [
+            LineVerdict(keep=not line.startswith("Home"), rule="outside_article") for line in lines
+        ],
+    )
     n = _normalise("Home | News | Sport\nThe river rose.\nIt kept rising.")
     assert [(r.line_no, r.rule) for r in n.removed] == [(1, "outside_article")]
-    off = _normalise("Home | News | Sport\nThe river rose.\nIt kept rising.",
-                     NormaliseConfig(page_dumps=False))
+    off = _normalise(
+        "Home | News | Sport\nThe river rose.\nIt kept rising.", NormaliseConfig(page_dumps=False)
+    )
     assert off.removed == ()
 
 
 def test_learned_cruft_stripped_when_switched_on() -> None:
     topics = ["wheat", "cotton", "sugar", "rice", "maize", "lentils"]
-    texts = [f"Farmers brought {t} to market.\nTraders said {t} was scarce.\nFollow Example News "
-             f"for more {k}" for k, t in enumerate(topics)]
-    stories = [s for k, t in enumerate(texts)
-               for s in split(record(t, path=f"example/{k}.txt"), SplitConfig())]
+    texts = [
+        f"Farmers brought {t} to market.\nTraders said {t} was scarce.\nFollow Example News "
+        f"for more {k}"
+        for k, t in enumerate(topics)
+    ]
+    stories = [
+        s
+        for k, t in enumerate(texts)
+        for s in split(record(t, path=f"example/{k}.txt"), SplitConfig())
+    ]
     cfg = NormaliseConfig(strip_learned_cruft=True, learned_min_stories=5)
     rules = compile_rules(cfg, stories)
     n = normalise(stories[0], rules)
@@ -109,13 +130,18 @@ def test_learned_cruft_stripped_when_switched_on() -> None:
     assert plain.removed == ()
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a word hyphenated across a wrap keeps its "
-                   "hyphen ('exam-ple'); telling it from a real compound needs a dictionary")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: a word hyphenated across a wrap keeps its "
+    "hyphen ('exam-ple'); telling it from a real compound needs a dictionary",
+)
 def test_hyphenated_wrap() -> None:
-    text = ("The committee will publish the results of the national exam-\n"
-            "ination on Friday, a week later than planned because of a\n"
-            "printing fault at the board's offices in the city.\n"
-            "Students can check their marks online from the same day as the\n"
-            "results appear in the newspapers.")
+    text = (
+        "The committee will publish the results of the national exam-\n"
+        "ination on Friday, a week later than planned because of a\n"
+        "printing fault at the board's offices in the city.\n"
+        "Students can check their marks online from the same day as the\n"
+        "results appear in the newspapers."
+    )
     n = _normalise(text)
     assert "examination" in n.lines[0].text

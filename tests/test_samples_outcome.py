@@ -37,10 +37,22 @@ def outcome(cli: typer.Typer, tmp_path_factory: pytest.TempPathFactory) -> pl.Da
         frame = pl.read_parquet(out / table / "s.parquet")
         frames.append(
             frame.select(
-                "doc_id", "raw_path", "story_index", "title", "source", "published", "dateline",
-                "body", "summary", "caption", "byline", "warnings",
-                *(pl.col(c) if c in frame.columns else pl.lit(None, pl.Utf8).alias(c)
-                  for c in ("cluster_id", "duplicate_of")),
+                "doc_id",
+                "raw_path",
+                "story_index",
+                "title",
+                "source",
+                "published",
+                "dateline",
+                "body",
+                "summary",
+                "caption",
+                "byline",
+                "warnings",
+                *(
+                    pl.col(c) if c in frame.columns else pl.lit(None, pl.Utf8).alias(c)
+                    for c in ("cluster_id", "duplicate_of")
+                ),
                 outcome=pl.lit(label),
             )
         )
@@ -68,7 +80,9 @@ def test_fields(outcome: pl.DataFrame, case: dict[str, Any]) -> None:
     published = row["published"].isoformat() if row["published"] else None
     assert _fold(row["title"]) == _fold(case["title"])
     assert (row["source"], published, row["dateline"]) == (
-        case["source"], case["published"], case["dateline"]
+        case["source"],
+        case["published"],
+        case["dateline"],
     )
     assert len(row["summary"]) == case["summary_count"]
     assert (row["caption"] is not None) == case["has_caption"]

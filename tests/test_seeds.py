@@ -15,6 +15,7 @@ from tests.conftest import story_row as _row
 
 EXPECTED = json.loads((CASES / "seeds_expected.json").read_text(encoding="utf-8"))
 
+
 def _cases() -> list[Any]:
     return [pytest.param(c, id=_id(c)) for c in EXPECTED["stories"]]
 
@@ -32,15 +33,30 @@ def outcome(cli: typer.Typer, tmp_path_factory: pytest.TempPathFactory) -> pl.Da
     frames = []
     for table in ("articles", "duplicates", "rejected"):
         frame = pl.read_parquet(out / table / "s.parquet")
-        frames.append(frame.select(
-            "raw_path", "story_index", "title", "source", "published", "dateline", "body",
-            "summary", "caption", "warnings",
-            failed=(pl.col("failed_checks").list.eval(
-                        pl.element().filter(pl.element().struct.field("severity") == "critical")
-                        .struct.field("column"))
-                    if "failed_checks" in frame.columns else pl.lit([], pl.List(pl.Utf8))),
-            outcome=pl.lit(table),
-        ))
+        frames.append(
+            frame.select(
+                "raw_path",
+                "story_index",
+                "title",
+                "source",
+                "published",
+                "dateline",
+                "body",
+                "summary",
+                "caption",
+                "warnings",
+                failed=(
+                    pl.col("failed_checks").list.eval(
+                        pl.element()
+                        .filter(pl.element().struct.field("severity") == "critical")
+                        .struct.field("column")
+                    )
+                    if "failed_checks" in frame.columns
+                    else pl.lit([], pl.List(pl.Utf8))
+                ),
+                outcome=pl.lit(table),
+            )
+        )
     return pl.concat(frames).sort("raw_path", "story_index")
 
 

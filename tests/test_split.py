@@ -19,8 +19,9 @@ COUNTS = json.loads((CASES / "stories.json").read_text(encoding="utf-8"))["story
 @pytest.mark.parametrize("case", SPLIT, ids=[c["why"][:50] for c in SPLIT])
 def test_golden_split(case: dict[str, Any]) -> None:
     stories = split(record("\n".join(case["lines"])), SplitConfig())
-    assert [[s.line_start, s.line_end, s.split_rule] for s in stories] == case["stories"], \
-        case["why"]
+    assert [[s.line_start, s.line_end, s.split_rule] for s in stories] == case["stories"], case[
+        "why"
+    ]
 
 
 def test_split_can_be_disabled() -> None:
@@ -36,7 +37,7 @@ def test_story_keeps_provenance() -> None:
     for k, story in enumerate(stories):
         assert story.story_index == k
         assert story.record.file_hash == rec.file_hash
-        assert story.lines == tuple(lines[story.line_start - 1:story.line_end])
+        assert story.lines == tuple(lines[story.line_start - 1 : story.line_end])
 
 
 def test_lookalike_counts() -> None:
@@ -61,12 +62,24 @@ def test_line_numbers_ignore_form_feeds() -> None:
     assert raw_lines("a\fb\nc") == ["a\fb", "c"]
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: two stories separated only by blank lines, "
-                   "with no header block, date header, footer or separator, are not split")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: two stories separated only by blank lines, "
+    "with no header block, date header, footer or separator, are not split",
+)
 def test_split_without_any_cue() -> None:
-    lines = ["Canal repairs finish early", "", "Repairs to the canal finished a week early.",
-             "Water flows again on Friday.", "", "", "Wheat target raised", "",
-             "The province raised its wheat target.", "Millers welcomed it."]
+    lines = [
+        "Canal repairs finish early",
+        "",
+        "Repairs to the canal finished a week early.",
+        "Water flows again on Friday.",
+        "",
+        "",
+        "Wheat target raised",
+        "",
+        "The province raised its wheat target.",
+        "Millers welcomed it.",
+    ]
     assert len(split(record("\n".join(lines)), SplitConfig())) == 2
 
 
@@ -76,6 +89,9 @@ PAGEDUMPS = SEEDS.parent / "devdata" / "pagedumps" / "dump"
 @pytest.mark.skipif(not PAGEDUMPS.is_dir(), reason="shared page dumps not present")
 def test_no_false_splits_on_whole_page_dumps() -> None:
     """Each dump is one article with comments and menus around it: never cut it up."""
-    split_files = [p.name for p in sorted(PAGEDUMPS.glob("*.txt"))
-                   if len(split(read_raw_file(p), SplitConfig())) > 1]
+    split_files = [
+        p.name
+        for p in sorted(PAGEDUMPS.glob("*.txt"))
+        if len(split(read_raw_file(p), SplitConfig())) > 1
+    ]
     assert split_files == []

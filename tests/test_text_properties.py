@@ -16,18 +16,52 @@ from cleaner.cruft import compile_rules
 from cleaner.normalise import fix_text, normalise
 from cleaner.split import is_blank, raw_lines, split
 
-WORDS = ["the", "council", "said", "river", "Karachi", "market", "rose", "on", "Monday",
-         "prices", "\u201cwe", "will\u201d", "caf\u00e9", "city\u2019s", "5%", "&amp;", "a"]
+WORDS = [
+    "the",
+    "council",
+    "said",
+    "river",
+    "Karachi",
+    "market",
+    "rose",
+    "on",
+    "Monday",
+    "prices",
+    "\u201cwe",
+    "will\u201d",
+    "caf\u00e9",
+    "city\u2019s",
+    "5%",
+    "&amp;",
+    "a",
+]
 word = st.sampled_from(WORDS)
 sentence = st.lists(word, min_size=3, max_size=30).map(lambda ws: " ".join(ws).capitalize() + ".")
 headline = st.lists(word, min_size=3, max_size=10).map(lambda ws: " ".join(ws).title())
-cruft = st.sampled_from([
-    "Short Url", "Follow", "PHOTO", "Advertisement", "Updated 06 October 2024",
-    "Published in Dawn, October 21st, 2023", "Share on Facebook", "* * *", "\u00a0", "",
-    "  \u2022 A summary bullet about prices", " date 2023-10-21 KARACHI: The market rose.",
-    "By Sara Qureshi", "https://example.org/a", "Caption of a crowd on Monday. (AFP)",
-    "\u200b", "\f", "----", "ISLAMABAD: Prices rose on Monday.", "Sept. 3, 2024",
-])
+cruft = st.sampled_from(
+    [
+        "Short Url",
+        "Follow",
+        "PHOTO",
+        "Advertisement",
+        "Updated 06 October 2024",
+        "Published in Dawn, October 21st, 2023",
+        "Share on Facebook",
+        "* * *",
+        "\u00a0",
+        "",
+        "  \u2022 A summary bullet about prices",
+        " date 2023-10-21 KARACHI: The market rose.",
+        "By Sara Qureshi",
+        "https://example.org/a",
+        "Caption of a crowd on Monday. (AFP)",
+        "\u200b",
+        "\f",
+        "----",
+        "ISLAMABAD: Prices rose on Monday.",
+        "Sept. 3, 2024",
+    ]
+)
 line = st.one_of(sentence, headline, cruft)
 
 
@@ -63,9 +97,30 @@ def test_fix_text_idempotent(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["caf\u00e9", "\u00e2\u20ac\u2122", "&amp;", "&nbsp;", "\u00a0",
-                                 "\u00ad", "\u200b", "e\u0301", "  ", "\t", "\x07", "word",
-                                 "\u201c", "&amp;amp;", "&#233;"]), max_size=12).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "caf\u00e9",
+                "\u00e2\u20ac\u2122",
+                "&amp;",
+                "&nbsp;",
+                "\u00a0",
+                "\u00ad",
+                "\u200b",
+                "e\u0301",
+                "  ",
+                "\t",
+                "\x07",
+                "word",
+                "\u201c",
+                "&amp;amp;",
+                "&#233;",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
 def test_fix_text_idempotent_on_messy_pieces(text: str) -> None:
     once = fix_text(text)
     assert fix_text(once) == once

@@ -16,12 +16,23 @@ SEEDS = SHARED / "seeds"
 
 
 def record(text: str, path: str = "sample.txt", given: GivenFields | None = None) -> RawRecord:
-    return RawRecord(path=path, file_hash="0" * 32, record_index=0, text=text,
-                     encoding="utf-8", fmt="txt", given=given or GivenFields())
+    return RawRecord(
+        path=path,
+        file_hash="0" * 32,
+        record_index=0,
+        text=text,
+        encoding="utf-8",
+        fmt="txt",
+        given=given or GivenFields(),
+    )
 
 
-def articles_of(lines: Sequence[str], cfg: Config | None = None, path: str = "sample.txt",
-                given: GivenFields | None = None) -> list[Article]:
+def articles_of(
+    lines: Sequence[str],
+    cfg: Config | None = None,
+    path: str = "sample.txt",
+    given: GivenFields | None = None,
+) -> list[Article]:
     return process([record("\n".join(lines), path, given)], cfg or Config())
 
 

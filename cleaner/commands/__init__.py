@@ -14,7 +14,10 @@ def register_all(app: typer.Typer) -> None:
     from cleaner.commands import dedup, ops, text, validate
 
     registers: tuple[Callable[[typer.Typer], None], ...] = (
-        validate.register, text.register, dedup.register, ops.register,
+        validate.register,
+        text.register,
+        dedup.register,
+        ops.register,
     )
     for register in registers:
         register(app)

@@ -25,12 +25,28 @@ def register(app: typer.Typer) -> None:
         Example:  cleaner runs clean/
         """
         table = Table(title=f"runs in {out}", title_justify="left")
-        for col in ("run", "started", "mode", "files", "stories", "articles", "duplicates",
-                    "rejected"):
+        for col in (
+            "run",
+            "started",
+            "mode",
+            "files",
+            "stories",
+            "articles",
+            "duplicates",
+            "rejected",
+        ):
             table.add_column(col, justify="left" if col in ("run", "started", "mode") else "right")
         for r in state.list_runs(out):
-            table.add_row(r.run_id, r.started, r.mode, str(r.files), str(r.stories),
-                          str(r.articles), str(r.duplicates), str(r.rejected))
+            table.add_row(
+                r.run_id,
+                r.started,
+                r.mode,
+                str(r.files),
+                str(r.stories),
+                str(r.articles),
+                str(r.duplicates),
+                str(r.rejected),
+            )
         Console().print(table)
 
     @app.command("rollback")

@@ -30,9 +30,11 @@ def _fail(exc: CleanerError) -> typer.Exit:
 def inspect(
     target: Annotated[str, typer.Argument(help="A doc_id from a run, or a raw .txt file.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder of earlier runs.")] = Path(
-        "clean"),
+        "clean"
+    ),
     raw: Annotated[Path, typer.Option("--raw", help="RAW folder, for paths and doc_ids.")] = Path(
-        "raw"),
+        "raw"
+    ),
     config: ConfigOpt = None,
 ) -> None:
     """Print a story's raw lines, each marked kept, moved to a field, or removed by a rule.
@@ -53,7 +55,8 @@ def inspect(
 def cruft(
     raw: Annotated[Path, typer.Argument(help="Folder of raw scrapes.")] = Path("raw"),
     min_stories: Annotated[
-        int | None, typer.Option("--min-stories", help="Override learned_min_stories.")] = None,
+        int | None, typer.Option("--min-stories", help="Override learned_min_stories.")
+    ] = None,
     toml: Annotated[bool, typer.Option("--toml", help="Print profile rules to paste.")] = False,
     config: ConfigOpt = None,
 ) -> None:

@@ -95,7 +95,8 @@ def test_user_profile_adds_a_publisher(tmp_path: Path) -> None:
         ("[recognise]\npatterns = ['a']\n", "missing key"),
         ("name = 'x'\n[recognise]\npatterns = ['(']\n", "bad regular expression"),
         (
-            "name = 'x'\n[recognise]\npatterns = ['a']\n[[rules]]\nname='r'\npattern='a'\nfate='body'\n",
+            "name = 'x'\n[recognise]\npatterns = ['a']\n"
+            "[[rules]]\nname='r'\npattern='a'\nfate='body'\n",
             "fate",
         ),
         ("name = = 'x'", "TOML"),

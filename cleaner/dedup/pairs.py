@@ -124,15 +124,15 @@ def _run_range(span: tuple[int, int]) -> Told:
     screened = screen_rows(one.words.data, one.words.offsets, a[lo:hi], b[lo:hi], one.screen)
     codes = screened.codes
     found: list[tuple[int, Verdict]] = []
-    stopped = np.flatnonzero(codes == GUARD).tolist()
+    stopped = codes == GUARD
     for k in np.flatnonzero(codes == PASS).tolist():
         i = lo + k
         v = one.check(int(a[i]), int(b[i]), screened.fact_counts(k), screened.words[k])
         if v.duplicate:
             found.append((i, v))
         elif v.template_changes:
-            stopped.append(k)
-    return Told(found, lo + np.sort(np.array(stopped, np.int64)))
+            stopped[k] = True
+    return Told(found, lo + np.flatnonzero(stopped).astype(np.int64))
 
 
 @dataclass(frozen=True)

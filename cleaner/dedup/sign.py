@@ -97,12 +97,10 @@ def _words(folded: pl.Series) -> Words:
 
 
 def _mapped(file: IO[bytes], dtype: type[np.generic], shape: tuple[int, ...]) -> npt.NDArray[Any]:
-    """What was written to `file`, mapped back read-only. The file is closed: the map
-    keeps the unlinked file alive."""
+    """What was written to `file`, mapped back read-only. The file may be closed after:
+    the map keeps the unlinked file alive."""
     file.flush()
-    view = np.memmap(file, dtype, mode="r", shape=shape)
-    file.close()
-    return view
+    return np.memmap(file, dtype, mode="r", shape=shape)
 
 
 # Batches whose words pass this size are spooled to a temporary file (see WordSpool).
@@ -168,10 +166,7 @@ class WordSpool:
         # Spooling starts with a non-empty chunk: there are bytes to map. The file stays
         # open for `Words.text`, and is closed with the last `Words` that reads it.
         offsets = np.concatenate([*self.offsets, [self.size]]).astype(np.int64)
-        self.file.flush()
-        words = Words(
-            offsets, np.memmap(self.file, np.uint8, mode="r", shape=(self.size,)), self.file
-        )
+        words = Words(offsets, _mapped(self.file, np.uint8, (self.size,)), self.file)
         weakref.finalize(words, self.file.close)
         return words
 
@@ -185,7 +180,7 @@ def spool_array(a: npt.NDArray[Any], limit: int = SPOOL_BYTES) -> npt.NDArray[An
     if a.nbytes <= limit:
         return a
     try:
-        with tempfile.TemporaryFile(prefix="cleaner-array-") as f:
+        with tempfile.TemporaryFile(prefix="cleaner-array-") as f:  # closed; the map stays
             f.write(np.ascontiguousarray(a).data)
             return _mapped(f, a.dtype.type, a.shape)
     except OSError:

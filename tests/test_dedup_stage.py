@@ -389,6 +389,28 @@ def test_word_spool_keeps_chunks_in_order_in_memory_or_on_disk() -> None:
     assert file.closed
 
 
+def test_gathered_words_are_the_rows_words_read_from_the_spooled_file() -> None:
+    """Workers screen a span's rows from a small buffer read with pread, never the map:
+    same texts, in any row order and with repeats, runs of consecutive rows included."""
+    parts = _word_parts()
+    expected = Words.concat(parts)
+    spool = WordSpool(0)
+    for part in parts:
+        spool.add(part)
+    words = spool.words()
+    assert words.file is not None
+    blank = Words(words.offsets, np.zeros(len(words.data), np.uint8), words.file)
+    n = len(expected.offsets) - 1
+    for rows in ([5, 3, 4, 5, 0, n - 1, 6, 7, 8], [n - 1], list(range(n)), []):
+        sub, at = blank.gather(np.array(rows, np.int64))
+        assert len(sub.offsets) - 1 == len(set(rows)), "one copy of each row"
+        assert sub.file is None  # a buffer of its own
+        assert [sub.text(i) for i in at.tolist()] == [expected.text(r) for r in rows]
+    in_memory = Words.concat(parts)
+    same, at = in_memory.gather(np.array([2, 1], np.int64))
+    assert same is in_memory and at.tolist() == [2, 1]
+
+
 def test_word_spool_falls_back_to_memory_when_the_disk_fails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

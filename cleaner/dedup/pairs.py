@@ -121,7 +121,9 @@ def _run_range(span: tuple[int, int]) -> Told:
     assert _WORKER is not None, "worker started without its pairs"
     one, a, b = _WORKER
     lo, hi = span
-    screened = screen_rows(one.words.data, one.words.offsets, a[lo:hi], b[lo:hi], one.screen)
+    # The span's words, read from the spooled file (see `Words.gather`), not the map.
+    words, at = one.words.gather(np.concatenate([a[lo:hi], b[lo:hi]]))
+    screened = screen_rows(words.data, words.offsets, at[: hi - lo], at[hi - lo :], one.screen)
     codes = screened.codes
     found: list[tuple[int, Verdict]] = []
     stopped = codes == GUARD

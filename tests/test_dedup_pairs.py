@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bench.corpus import invented_sentences, make_corpus, templated
 from cleaner.config import DedupConfig
 from cleaner.dedup.pairs import DocStore, PairVerifier, _rank_order
-from cleaner.dedup.sign import folded_words
+from cleaner.dedup.sign import WordSpool, folded_words
 from cleaner.dedup.verify import verify
 
 
@@ -51,12 +51,14 @@ def _corpus_pairs() -> tuple[DocStore, np.ndarray, np.ndarray]:
     return store, a.astype(np.int64), b.astype(np.int64)
 
 
+@pytest.mark.parametrize("spooled", [False, True])
 @pytest.mark.parametrize("workers", [1, 2])
 def test_bulk_verification_tells_what_verify_says_pair_by_pair(
-    workers: int, monkeypatch: pytest.MonkeyPatch
+    workers: int, spooled: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`PairVerifier.telling`: the duplicates with `verify`'s verdicts, and exactly the
-    pairs `verify` finds one template with other facts; in process or in workers."""
+    pairs `verify` finds one template with other facts; in process or in workers, with
+    the words in memory or spooled to a file (each span's words then read from it)."""
     import cleaner.dedup.pairs as pairs
 
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
@@ -65,7 +67,13 @@ def test_bulk_verification_tells_what_verify_says_pair_by_pair(
     monkeypatch.setattr(pairs, "CHUNK", 97)  # several spans, the last one short
     cfg = DedupConfig(workers=workers)
     store, a, b = _corpus_pairs()
-    told = PairVerifier(store, cfg).telling(a, b)
+    read = store
+    if spooled:
+        spool = WordSpool(0)
+        spool.add(store.words)
+        read = DocStore(spool.words())
+        assert read.words.file is not None
+    told = PairVerifier(read, cfg).telling(a, b)
     want_found, want_stopped = [], []
     for i, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
         v = verify(store.doc(x), store.doc(y), cfg)

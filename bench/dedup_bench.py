@@ -269,10 +269,6 @@ def one(system: str, n: int) -> dict[str, object]:
     }
 
 
-def _ratio(a: object, b: object) -> str:
-    return f"{float(str(a)) / float(str(b)):.1f}" if float(str(b)) else "?"
-
-
 def report(rows: list[dict[str, object]], skipped: list[str]) -> str:
     lines = [
         "# Dedup benchmark",
@@ -306,9 +302,10 @@ def report(rows: list[dict[str, object]], skipped: list[str]) -> str:
     for r in rows:
         o = ours.get(r["n"])
         if r["system"] not in OURS and o:
+            pss = float(r["peak_tree_pss_mb"]) / max(1.0, float(o["peak_tree_pss_mb"]))
             lines.append(
                 f"- {r['system']} @ {r['n']}: wall x{float(r['wall_s']) / float(o['wall_s']):.1f}"
-                f", PSS x{_ratio(r['peak_tree_pss_mb'], o['peak_tree_pss_mb'])}, F1 "
+                f", PSS x{pss:.1f}, F1 "
                 f"{r['f1']:.3f} vs {o['f1']:.3f}"
             )
     if skipped:

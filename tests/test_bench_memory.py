@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -49,14 +50,10 @@ def test_a_forked_workers_own_memory_is_counted() -> None:
 def test_pages_a_forked_worker_shares_with_the_run_are_counted_once() -> None:
     """An idle forked child shares the parent's pages: summed RSS would count the parent
     twice, summed PSS adds only the child's own few pages."""
-    import os
-
     own = _pss_kb(os.getpid())
     before, peak = _peak_with_child(0)
     assert peak - before < own // 2, (own, before, peak)
 
 
 def test_the_tree_holds_the_process_and_its_children() -> None:
-    import os
-
     assert _tree(os.getpid())[0] == os.getpid()

@@ -208,7 +208,7 @@ class Words:
             return self, rows
         uniq, at = np.unique(rows, return_inverse=True)
         if len(uniq) == 0:
-            return Words(np.zeros(1, np.int64), _NO_BYTES), at.astype(np.int64)
+            return Words(np.zeros(1, np.int64), _NO_BYTES), at.astype(np.int64, copy=False)
         cut = np.flatnonzero(np.diff(uniq) != 1) + 1
         firsts = uniq[np.r_[0, cut]].tolist()
         lasts = (uniq[np.r_[cut - 1, len(uniq) - 1]] + 1).tolist()
@@ -218,11 +218,9 @@ class Words:
             _PREAD(fd, int(offsets[hi]) - int(offsets[lo]), int(offsets[lo]))
             for lo, hi in zip(firsts, lasts, strict=True)
         ]
-        data = np.frombuffer(b"".join(chunks), np.uint8)
-        lens = offsets[uniq + 1] - offsets[uniq]
-        local = np.zeros(len(uniq) + 1, np.int64)
-        np.cumsum(lens, out=local[1:])
-        return Words(local, data), at.astype(np.int64)
+        local = np.r_[0, np.cumsum(offsets[uniq + 1] - offsets[uniq])].astype(np.int64)
+        words = Words(local, np.frombuffer(b"".join(chunks), np.uint8))
+        return words, at.astype(np.int64, copy=False)
 
     @staticmethod
     def concat(parts: list[Words]) -> Words:

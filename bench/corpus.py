@@ -4,6 +4,12 @@ Every row has `label` (true story) and `family` ("base", "copy", "template", "ev
 copies share their base story's label; templated stories (same template, other numbers
 and names) and same-event stories (same entities and vocabulary, other sentences) each
 get their own label, so merging two of them is a false merge.
+
+A cut copy of a templated story can show only words that another templated story has
+too: "Temperatures in Brookfield will reach 26 degrees ... Rain of up to 34 millimetres
+is expected", cut before the valley, when another Brookfield forecast drew the same
+three figures. No reader could tell which story it copies, so its label would be noise:
+such copies are left out (`ambiguous_copies`; 2 of the million rows of the benchmark).
 """
 
 from __future__ import annotations
@@ -11,8 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -200,8 +209,21 @@ def _noise(rng: random.Random, text: str, rate: float) -> str:
     return "".join(chars)
 
 
+class Reprint(NamedTuple):
+    """A syndicated copy, and the words of its story it kept (before any noise)."""
+
+    title: str
+    text: str
+    kept: str  # the story's text after dropped, added and swapped sentences and the cut
+
+
 def syndicate(rng: random.Random, title: str, body: str, pool: Sequence[str]) -> tuple[str, str]:
     """A reprint: a random subset of the edits outlets make (see module docstring)."""
+    return reprint(rng, title, body, pool)[:2]
+
+
+def reprint(rng: random.Random, title: str, body: str, pool: Sequence[str]) -> Reprint:
+    """`syndicate`, with the words the copy kept."""
     paras = body.split("\n\n")
     if rng.random() < 0.3 and len(paras) > 3:
         paras.pop(rng.randrange(1, len(paras)))  # dropped paragraph
@@ -217,6 +239,7 @@ def syndicate(rng: random.Random, title: str, body: str, pool: Sequence[str]) ->
     if rng.random() < 0.4:  # truncation to 40-90%
         words = text.split(" ")
         text = " ".join(words[: max(8, int(len(words) * rng.uniform(0.4, 0.9)))])
+    kept = text
     if rng.random() < 0.4:
         for a, b in SPELLING:
             text = text.replace(a, b)
@@ -236,7 +259,7 @@ def syndicate(rng: random.Random, title: str, body: str, pool: Sequence[str]) ->
         text = "\n".join(lines)
     if rng.random() < 0.6:
         title = " ".join(rng.sample(title.split(), len(title.split()))) + " - update"
-    return title, text
+    return Reprint(title, text, kept)
 
 
 def templated(rng: random.Random, kind: int) -> str:
@@ -338,33 +361,65 @@ def make_corpus(n_docs: int, pool: Sequence[str], seed: int = 0) -> pl.DataFrame
 def iter_corpus(
     n_docs: int, pool: Sequence[str], seed: int = 0, chunk: int = 100_000
 ) -> Iterator[pl.DataFrame]:
-    """`make_corpus` in chunks of about `chunk` rows (same rows): 1M rows need not fit twice."""
-    rng = random.Random(seed)
+    """`make_corpus` in chunks of about `chunk` rows (same rows): 1M rows need not fit twice.
+
+    Two passes over the same draws: the first finds the ambiguous templated copies
+    (`ambiguous_copies`), the second yields the other rows. Only the templated stories
+    are kept from the first, so memory stays bounded by the chunk.
+    """
+    skip = ambiguous_copies(d for d in islice(_draw(pool, seed), n_docs) if d.kind is not None)
     rows: list[dict[str, object]] = []
+    for d in islice(_draw(pool, seed), n_docs):
+        if d.row["doc_id"] not in skip:
+            rows.append(d.row)
+        if len(rows) >= chunk:
+            yield pl.DataFrame(rows, schema=CORPUS_SCHEMA)
+            rows = []
+    yield pl.DataFrame(rows, schema=CORPUS_SCHEMA)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One drawn row, and for a templated one its template and the template's words."""
+
+    row: dict[str, object]
+    kind: int | None = None  # the template of a templated row
+    kept: str = ""  # a templated row's words of its story (a copy's, before any noise)
+
+
+def _draw(pool: Sequence[str], seed: int) -> Iterator[Drawn]:
+    """Rows drawn one story at a time, endlessly; the same seed, the same rows."""
+    rng = random.Random(seed)
+    story_rows: list[Drawn] = []
     count = 0
     day0 = dt.date(2024, 1, 1)
 
-    def add(label: str, family: str, title: str | None, body: str) -> None:
+    def add(
+        label: str,
+        family: str,
+        title: str | None,
+        body: str,
+        kind: int | None = None,
+        kept: str = "",
+    ) -> None:
         nonlocal count
-        rows.append(
-            {
-                "doc_id": f"d{count:08d}",
-                "label": label,
-                "family": family,
-                "title": title,
-                "body": body,
-                "source": rng.choice(SOURCES) if rng.random() < 0.9 else None,
-                "published": day0 + dt.timedelta(days=rng.randrange(300))
-                if rng.random() < 0.9
-                else None,
-                "updated": None,
-            }
-        )
+        row = {
+            "doc_id": f"d{count:08d}",
+            "label": label,
+            "family": family,
+            "title": title,
+            "body": body,
+            "source": rng.choice(SOURCES) if rng.random() < 0.9 else None,
+            "published": day0 + dt.timedelta(days=rng.randrange(300))
+            if rng.random() < 0.9
+            else None,
+            "updated": None,
+        }
+        story_rows.append(Drawn(row, kind, kept))
         count += 1
 
     story = 0
-    emitted = 0
-    while count < n_docs:
+    while True:
         r = rng.random()
         story += 1
         if r < 0.75:
@@ -378,14 +433,62 @@ def iter_corpus(
             kind = rng.randrange(3)
             for j in range(rng.randint(2, 6)):
                 text = templated(rng, kind)
-                add(f"s{story}t{j}", "template", None, text)
+                add(f"s{story}t{j}", "template", None, text, kind, text)
                 if rng.random() < 0.3:
-                    add(f"s{story}t{j}", "template", None, syndicate(rng, "", text, pool)[1])
+                    copy = reprint(rng, "", text, pool)
+                    add(f"s{story}t{j}", "template", None, copy.text, kind, copy.kept)
         else:
             for j, text in enumerate(event_stories(rng, rng.randint(2, 4))):
                 add(f"s{story}e{j}", "event", None, text)
-        if len(rows) >= chunk and count < n_docs:
-            yield pl.DataFrame(rows, schema=CORPUS_SCHEMA)
-            emitted += len(rows)
-            rows = []
-    yield pl.DataFrame(rows[: n_docs - emitted], schema=CORPUS_SCHEMA)
+        yield from story_rows
+        story_rows.clear()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def ambiguous_copies(templated: Iterable[Drawn]) -> set[str]:
+    """doc_ids of the templated copies whose kept words are in another story of theirs too.
+
+    A copy shows its story's sentences (swapped, cut) and maybe some added ones. It is
+    ambiguous when another story of the same template has every whole sentence it shows
+    of its own and a sentence starting with the one it shows cut: every word that could
+    tell the two stories apart was cut off.
+
+    >>> one = "Rain in Leeds hit 34 mm. The low was 4 degrees. Winds reached 50 km."
+    >>> two = one.replace("50", "70")
+    >>> def row(doc_id, kept): return Drawn({"doc_id": doc_id, "label": doc_id[0]}, 2, kept)
+    >>> rows = [row("A", one), row("B", two),
+    ...         row("A2", "The low was 4 degrees. Rain in Leeds hit"),  # in B too
+    ...         row("A3", one[:-4])]  # shows 50
+    >>> sorted(ambiguous_copies(rows))
+    ['A2']
+    """
+    stories: dict[str, tuple[int, list[str]]] = {}  # label -> (template, its sentences)
+    copies: list[Drawn] = []
+    for d in templated:
+        label = str(d.row["label"])
+        if label in stories:
+            copies.append(d)
+        else:
+            stories[label] = (d.kind or 0, _SENTENCE_END.split(d.kept))
+    having: dict[tuple[int, str], set[str]] = {}  # (template, sentence) -> labels
+    by_kind: dict[int, set[str]] = {}
+    for label, (kind, sentences) in stories.items():
+        by_kind.setdefault(kind, set()).add(label)
+        for sentence in sentences:
+            having.setdefault((kind, sentence), set()).add(label)
+    out = set()
+    for d in copies:
+        label = str(d.row["label"])
+        kind, own = stories[label]
+        shown = _SENTENCE_END.split(d.kept)
+        whole = [s for s in shown if s in own]
+        cut = [s for s in shown if s not in own and any(t.startswith(s) for t in own)]
+        others = (
+            set.intersection(*(having[kind, s] for s in whole)) if whole else set(by_kind[kind])
+        )
+        others.discard(label)
+        if any(all(any(t.startswith(c) for t in stories[o][1]) for c in cut) for o in others):
+            out.add(str(d.row["doc_id"]))
+    return out

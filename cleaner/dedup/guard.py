@@ -205,11 +205,13 @@ class _Scan:
                 self.found[a0, b0] = (self.a.words[a0], self.b.words[b0])
             # After the last shared text a cut ending followed by cruft lines or an added
             # paragraph ("Comments 0" where the other copy goes on) looks like a swap. Only
-            # a text cut one word after two shared ones counts there: "Temperatures in
-            # Pinecrest" where the other goes on "Temperatures in Westbury will reach" is
-            # another town. A longer block counts only when it is a filled template:
-            # "Glenwood Yardley 6-0" for "Westbury Iverson 2-1", facts for facts, its other
-            # words at most misspelt.
+            # a name right after two shared words, facing another name, counts there:
+            # "Temperatures in Pinecrest" where the other goes on "Temperatures in Westbury
+            # will reach" is another town, whether the cut text ends there or page
+            # furniture follows ("Print this page": not names, see `doc.is_name`). One
+            # such name among a long story's many facts stops nothing (`verify`'s shares).
+            # A longer block counts only when it is a filled template: "Glenwood Yardley
+            # 6-0" for "Westbury Iverson 2-1", facts for facts, other words at most misspelt.
             if k > last_equal:
                 if k == last_equal + 1 and ops[k - 1][2] - ops[k - 1][1] >= 2:
                     self._cut_on_name(a0, ops[-1][2] + oa, b0, ops[-1][4] + ob)
@@ -231,9 +233,8 @@ class _Scan:
             self._filled_tail(oa, shared_a + oa, ob, shared_b + ob)
 
     def _cut_on_name(self, a0: int, a1: int, b0: int, b1: int) -> None:
-        """Record the names facing each other right after the last shared text when one
-        text ends on its name there."""
-        if min(a1 - a0, b1 - b0) == 1 and self.fa[a0] & self.fb[b0] & NAME:
+        """Record the names facing each other right after the last shared text."""
+        if a1 > a0 and b1 > b0 and self.fa[a0] & self.fb[b0] & NAME:
             x, y = self.a.words[a0], self.b.words[b0]
             if _changed_fact(x, y, self.name_similarity):
                 self.found[a0, b0] = (x, y)

@@ -213,7 +213,8 @@ def _run(buf, A, B, ops, oa, ob, moved, sim, found, nf):  # pragma: no cover
             if k == last_equal + 1 and ops[before, 2] - ops[before, 1] >= 2:
                 e0, e1 = ops[last, 2] + oa, ops[last, 4] + ob
                 if (
-                    min(e0 - a0, e1 - b0) == 1
+                    e0 > a0
+                    and e1 > b0
                     and fa[a0] & fb[b0] & NAME
                     and _changed_fact(buf, A, B, a0, b0, sim)
                 ):

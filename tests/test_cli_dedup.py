@@ -78,6 +78,23 @@ def test_dedup_missing_column_is_a_usage_error(tmp_path: Path) -> None:
     assert "--text-col" in res.output
 
 
+def test_dedup_repeated_ids_are_a_usage_error(tmp_path: Path) -> None:
+    src = tmp_path / "in.parquet"
+    pl.DataFrame({"body": ["one story", "another"], "doc_id": ["a", "a"]}).write_parquet(src)
+    res = runner.invoke(_app(), ["dedup", str(src), str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert "repeated ids" in res.output and "--id-col" in res.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_dedup_option_out_of_range_is_a_usage_error_without_an_id_hint(tmp_path: Path) -> None:
+    src = tmp_path / "in.parquet"
+    pl.DataFrame({"body": ["one story", "another"]}).write_parquet(src)
+    res = runner.invoke(_app(), ["dedup", str(src), str(tmp_path), "--lsh-threshold", "1.5"])
+    assert res.exit_code == 2
+    assert "LSH threshold must be in (0, 1)" in res.output and "--id-col" not in res.output
+
+
 def test_explain_files_json(tmp_path: Path) -> None:
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text(CASES[1]["a"])

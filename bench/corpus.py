@@ -364,10 +364,10 @@ def iter_corpus(
     """`make_corpus` in chunks of about `chunk` rows (same rows): 1M rows need not fit twice.
 
     Two passes over the same draws: the first finds the ambiguous templated copies
-    (`ambiguous_copies`), the second yields the other rows. Only the templated stories
-    are kept from the first, so memory stays bounded by the chunk.
+    (`ambiguous_copies`, which keeps only the templated rows' words: a tenth of the
+    rows), the second yields the other rows.
     """
-    skip = ambiguous_copies(d for d in islice(_draw(pool, seed), n_docs) if d.kind is not None)
+    skip = ambiguous_copies(islice(_draw(pool, seed), n_docs))
     rows: list[dict[str, object]] = []
     for d in islice(_draw(pool, seed), n_docs):
         if d.row["doc_id"] not in skip:
@@ -447,7 +447,7 @@ def _draw(pool: Sequence[str], seed: int) -> Iterator[Drawn]:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def ambiguous_copies(templated: Iterable[Drawn]) -> set[str]:
+def ambiguous_copies(drawn: Iterable[Drawn]) -> set[str]:
     """doc_ids of the templated copies whose kept words are in another story of theirs too.
 
     A copy shows its story's sentences (swapped, cut) and maybe some added ones. It is
@@ -466,12 +466,14 @@ def ambiguous_copies(templated: Iterable[Drawn]) -> set[str]:
     """
     stories: dict[str, tuple[int, list[str]]] = {}  # label -> (template, its sentences)
     copies: list[Drawn] = []
-    for d in templated:
+    for d in drawn:
+        if d.kind is None:
+            continue  # not a templated row
         label = str(d.row["label"])
         if label in stories:
-            copies.append(d)
+            copies.append(d)  # a label's first row is its story, the later ones copies
         else:
-            stories[label] = (d.kind or 0, _SENTENCE_END.split(d.kept))
+            stories[label] = (d.kind, _SENTENCE_END.split(d.kept))
     having: dict[tuple[int, str], set[str]] = {}  # (template, sentence) -> labels
     by_kind: dict[int, set[str]] = {}
     for label, (kind, sentences) in stories.items():

@@ -16,6 +16,7 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.align import align
 from cleaner.dedup.doc import Doc
 from cleaner.dedup.guard import template_changes
+from cleaner.dedup.screen import ScreenParams, screen_one
 from cleaner.dedup.verify import Verdict, verify
 
 CASES = json.loads((Path(__file__).parent / "cases" / "dedup_pairs.json").read_text())["cases"]
@@ -115,3 +116,19 @@ def test_towns_in_a_swapped_ocr_damaged_sentence_past_the_cut_tell_forecasts_apa
         "the low will fall to 6 degrees. jemperatures in Fairdale will"
     )
     assert not _verify(a, b).duplicate
+
+
+def test_a_name_moved_in_a_short_nested_pair_is_read_in_python_outside_latin1() -> None:
+    # The golden pair "a short match report's copy whose facts are all in the other...",
+    # with a town the compiled screen does not parse: the Python guard applies the rule.
+    report = (
+        "Harwick Lanes beat the Łódź Rovers 2-0 on Sunday to go 3 points clear at the top "
+        "of the league. Striker {} scored twice before the"
+    )
+    a = report.format("Moreton") + " break and Calder added a"
+    b = report.format("Calder")
+    params = ScreenParams.of(DedupConfig())
+    assert screen_one(Doc.of(a).folded, Doc.of(b).folded, params).fact_counts(0) is None
+    v = _verify(a, b)
+    assert not v.duplicate and v.template_changes == (("Moreton", "Calder"),), v.rule
+    assert _verify(report.format("Moreton"), a).duplicate  # the scorer in his place

@@ -402,6 +402,24 @@ def decide(buf, A, B, changes, facts, contained, short, fl, it):  # pragma: no c
 
 
 @compiled
+def nested_stop(buf, A, B, changes, fl):  # pragma: no cover - compiled
+    """Why a short pair whose facts are nested is still two stories, 0 if it is not.
+
+    Every fact of one text is in the other, yet a name inside the shared text faces a
+    clearly other name (`screen_words.other_name`), found elsewhere in the longer text:
+    "Forward Fairbanks scored" for "Forward Underhill scored ... and Fairbanks added" is
+    another match report. `verify.check` applies the same rule to the Python guard's
+    findings.
+    """
+    for e in range(len(changes)):
+        x, y = changes[e, 0], changes[e, 1]
+        inner_name = changes[e, 2] and not A[3][x] & NUMBER
+        if inner_name and other_name(_word(buf, A, x, True), _word(buf, B, y, True), fl[7]):
+            return SHORT_NAME
+    return 0
+
+
+@compiled
 def stop_code(n, facts, number, inner, other, contained, short, fl, it):  # pragma: no cover
     """Why the template guard stops a pair, 0 if it does not; shared by the compiled
     guard (`decide`) and the Python one (`verify`).

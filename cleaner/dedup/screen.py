@@ -32,7 +32,7 @@ from numba.typed import List
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.codes import PairCodes, capacity, decode, emit
-from cleaner.dedup.guard_kernel import decide, fact_changes, push
+from cleaner.dedup.guard_kernel import decide, fact_changes, nested_stop, push
 from cleaner.dedup.jit import compiled, frozen
 from cleaner.dedup.lcs import lcs_blocks
 from cleaner.dedup.screen_words import (
@@ -302,6 +302,12 @@ def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
     facts[1], facts[2] = n_a, n_b
     if _subset(facts_a, facts_b) or _subset(facts_b, facts_a):
         facts[0] = 1
+        if short < it[3]:  # a short text: one name moved inside it is another story
+            changes = fact_changes(buf, A, B, fl[6])
+            facts[3] = nested_stop(buf, A, B, changes, fl)
+            if facts[3]:
+                return GUARD, sim, cont, changes
+            facts[3] = -1
         return PASS, sim, cont, _no_changes()
     facts[0] = 0
     contained = sim < min_sim

@@ -147,15 +147,25 @@ def check(
             why += f", containment {cont:.2f} < {cfg.min_containment:.2f}"
         return Verdict(False, None, sim, cont, (), f"different stories: {why}")
     nested = nested_facts(a, b) if known is None else known.nested
-    if nested:
-        # Every number and name of one text is in the other, as often: no fact was
-        # swapped for another, so this cannot be the same template filled with other facts.
-        return Verdict(True, kind, sim, cont, (), rule)
     if known is not None and known.why is not None:
         # The screen parsed both texts and ran the template guard on them, compiled
         # (`guard_kernel`): the same findings and decision as below, at a tenth of the cost.
         changes = tuple((a.words[x], b.words[y]) for x, y in known.changes)
         facts, stop = (known.a if len(keys[0]) <= len(keys[1]) else known.b), known.why
+    elif nested:
+        # Every number and name of one text is in the other, as often: no fact was
+        # swapped for another, so this cannot be the same template filled with other
+        # facts. Except in a short text, where a name inside the shared text facing a
+        # clearly other name is another story even if that name is elsewhere in the
+        # other text (`guard_kernel.nested_stop`, which the screen applies to the texts
+        # it parses: known, and not stopped, means it found none).
+        if known is not None or short >= cfg.template_short_tokens:
+            return Verdict(True, kind, sim, cont, (), rule)
+        changes, facts, inner_names = fact_changes(a, b, cfg.template_name_similarity)
+        other = cfg.template_other_name_similarity
+        if not any(other_name(x, y, other) for x, y in inner_names):
+            return Verdict(True, kind, sim, cont, (), rule)
+        stop = SHORT_NAME
     else:
         # Texts the screen cannot parse (letters outside Latin-1): the guard in Python.
         changes, facts, inner_names = fact_changes(a, b, cfg.template_name_similarity)

@@ -265,8 +265,8 @@ def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
 
     For a pair its similarity tests pass, `facts` receives [nested, facts of a, facts of
     b, why]: nested is 1 when every fact of one text is in the other (FactCounts), -1 if
-    not known; why, the template guard's reason to stop the pair (`guard_kernel.decide`),
-    -1 if it did not run.
+    not known; why, the template guard's reason to stop the pair (`guard_kernel.decide`,
+    or `nested_stop` for nested facts), -1 if it did not run or passed nested facts.
     changes: the guard's findings (`guard_kernel.fact_changes`), when it ran.
     """
     facts[0] = -1
@@ -379,7 +379,8 @@ class FactCounts:
     # Word positions (in a, in b) of the facts the guard found changed, in its order.
     changes: tuple[tuple[int, int], ...] = ()
     # Why the guard stopped the pair (`guard_kernel.decide`), 0 if it did not; None if it
-    # did not run (nested facts, or the screen's first guard stopped the pair before).
+    # did not run (the screen's first guard stopped the pair before) or the facts are
+    # nested and `guard_kernel.nested_stop` let the pair through.
     why: int | None = None
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "DedupParams",
     "DedupResult",
     "IndexMismatchError",
+    "check_ids",
     "deduplicate",
     "latest_revisions",
     "lsh_params",
@@ -87,12 +88,23 @@ def _prepare(batch: pl.DataFrame, with_body: bool = True) -> pl.DataFrame:
     # Not sorted here: sorting would copy every body (1 GB per million stories); row order
     # never decides anything (the keep rule does, doc_id last) and outputs are sorted.
     out = batch.select(cols)
-    if out["doc_id"].null_count():
-        raise ValueError("dedup batch has rows without doc_id")
-    if out["doc_id"].n_unique() != out.height:
-        dup = out.filter(pl.col("doc_id").is_duplicated())["doc_id"][0]
-        raise ValueError(f"doc_id must be unique; {dup!r} appears more than once")
+    check_ids(out["doc_id"])
     return out
+
+
+def check_ids(ids: pl.Series, column: str = "doc_id") -> None:
+    """Raise ValueError unless every row has an id and no id repeats (`deduplicate`'s
+    batches, `cleaner dedup`'s id column).
+
+    >>> check_ids(pl.Series(["a", "b", "a"]))
+    Traceback (most recent call last):
+    ValueError: column 'doc_id' must be unique: repeated ids ('a' more than once)
+    """
+    if ids.null_count():
+        raise ValueError(f"column {column!r} has rows without an id")
+    if ids.n_unique() != len(ids):
+        dup = ids.filter(ids.is_duplicated())[0]
+        raise ValueError(f"column {column!r} must be unique: repeated ids ({dup!r} more than once)")
 
 
 def _sign(

@@ -389,16 +389,25 @@ def decide(buf, A, B, changes, facts, contained, short, fl, it):  # pragma: no c
     """
     number = False
     inner = False
-    other = False
     for e in range(len(changes)):
-        x, y = changes[e, 0], changes[e, 1]
-        if A[3][x] & NUMBER:
+        if A[3][changes[e, 0]] & NUMBER:
             number = True
         if changes[e, 2]:
             inner = True
-            if not other:
-                other = other_name(_word(buf, A, x, True), _word(buf, B, y, True), fl[7])
+    other = other_inner_name(buf, A, B, changes, fl)
     return stop_code(len(changes), facts, number, inner, other, contained, short, fl, it)
+
+
+@compiled
+def other_inner_name(buf, A, B, changes, fl):  # pragma: no cover - compiled
+    """Whether a name changed inside the shared text (not a number) is clearly another
+    name (`screen_words.other_name`): `verify._other_inner_name` on the findings."""
+    for e in range(len(changes)):
+        x, y = changes[e, 0], changes[e, 1]
+        inner_name = changes[e, 2] and not A[3][x] & NUMBER
+        if inner_name and other_name(_word(buf, A, x, True), _word(buf, B, y, True), fl[7]):
+            return True
+    return False
 
 
 @compiled
@@ -411,12 +420,7 @@ def nested_stop(buf, A, B, changes, fl):  # pragma: no cover - compiled
     another match report. `verify.check` applies the same rule to the Python guard's
     findings.
     """
-    for e in range(len(changes)):
-        x, y = changes[e, 0], changes[e, 1]
-        inner_name = changes[e, 2] and not A[3][x] & NUMBER
-        if inner_name and other_name(_word(buf, A, x, True), _word(buf, B, y, True), fl[7]):
-            return SHORT_NAME
-    return 0
+    return SHORT_NAME if other_inner_name(buf, A, B, changes, fl) else 0
 
 
 @compiled

@@ -304,10 +304,10 @@ def _screen_pair(buf, A, B, fl, it, facts):  # pragma: no cover
         facts[0] = 1
         if short < it[3]:  # a short text: one name moved inside it is another story
             changes = fact_changes(buf, A, B, fl[6])
-            facts[3] = nested_stop(buf, A, B, changes, fl)
-            if facts[3]:
+            why = nested_stop(buf, A, B, changes, fl)
+            if why:
+                facts[3] = why
                 return GUARD, sim, cont, changes
-            facts[3] = -1
         return PASS, sim, cont, _no_changes()
     facts[0] = 0
     contained = sim < min_sim

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from cleaner.config import DedupConfig
-from cleaner.dedup import BATCH_SCHEMA, deduplicate, lsh_params
+from cleaner.dedup import BATCH_SCHEMA, check_ids, deduplicate, lsh_params
 from cleaner.dedup.align import align
 from cleaner.dedup.doc import Doc
 from cleaner.dedup.keys import exact_keys, fold_text, shingles, tokenize
@@ -105,9 +105,10 @@ def dedup_parquet(
         ids = content_ids(_text_chunks(source, text_col, size))
     else:
         ids = pl.read_parquet(source, columns=[id_col])[id_col].cast(pl.Utf8).alias("doc_id")
-        if ids.null_count() or ids.is_duplicated().any():
-            what = "rows without an id" if ids.null_count() else "repeated ids"
-            raise UsageError(f"column {id_col!r} has {what}; use --id-col to name a unique column")
+        try:
+            check_ids(ids, id_col)
+        except ValueError as exc:
+            raise UsageError(f"{exc}; use --id-col to name a unique column") from exc
     try:
         lsh_params(cfg)
     except ValueError as exc:  # an option out of range: --lsh-threshold 1.5

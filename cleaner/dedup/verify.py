@@ -162,8 +162,7 @@ def check(
         if known is not None or short >= cfg.template_short_tokens:
             return Verdict(True, kind, sim, cont, (), rule)
         changes, facts, inner_names = fact_changes(a, b, cfg.template_name_similarity)
-        other = cfg.template_other_name_similarity
-        if not any(other_name(x, y, other) for x, y in inner_names):
+        if not _other_inner_name(inner_names, cfg):
             return Verdict(True, kind, sim, cont, (), rule)
         stop = SHORT_NAME
     else:
@@ -204,7 +203,7 @@ def _stop(
     """Why the template guard stops a pair found by the Python guard: the compiled
     guard's rule (`guard_kernel.stop_code`) on its findings, 0 if it does not stop it."""
     number = any(is_number(x) for x, _ in changes)
-    other = any(other_name(x, y, cfg.template_other_name_similarity) for x, y in inner_names)
+    other = _other_inner_name(inner_names, cfg)
     p = screen_params(cfg)
     return int(
         stop_code(
@@ -219,3 +218,9 @@ def _stop(
             p.ints,
         )
     )
+
+
+def _other_inner_name(inner_names: tuple[tuple[str, str], ...], cfg: DedupConfig) -> bool:
+    """Whether a name changed inside the shared text is clearly another name
+    (`guard.other_name`), as the compiled guard's `guard_kernel.other_inner_name` reads it."""
+    return any(other_name(x, y, cfg.template_other_name_similarity) for x, y in inner_names)

@@ -286,20 +286,29 @@ def assign(
     is_open[open_rows] = True
     # A story whose best candidates are all the same template filled with other facts
     # is a templated story: its weaker candidates are more of the same, not checked.
+    # A story whose best candidates were all other stories (misses: neither a copy nor a
+    # templated look-alike) has no copy among its weaker ones either.
     edges: dict[int, dict[int, Verdict]] = {}
     templated = np.zeros(n, np.int64)
-    stop = cfg.template_stop
+    missed = np.zeros(n, np.int64)
+    stop, miss_stop = cfg.template_stop, cfg.miss_stop
     all_better, all_rows, nth = inp.pairs.ranked(rank, is_open, max_checks)
     for first_round in (True, False):
         if first_round:
             go = nth < stop
         else:  # template_stop 0: no first round, nothing stopped
             go = (nth >= stop) & ~((stop > 0) & (templated[all_rows] >= stop))
+            go &= ~((miss_stop > 0) & (missed[all_rows] >= miss_stop))
         better, rows = all_better[go], all_rows[go]
         if len(rows) == 0:
             continue
         told = inp.verify_rows(better, rows, "pairs" if first_round else "more pairs")
         np.add.at(templated, rows[told.stopped], 1)
+        if first_round:
+            miss = np.ones(len(rows), bool)
+            miss[told.stopped] = False
+            miss[[i for i, _ in told.found]] = False
+            np.add.at(missed, rows[miss], 1)
         partner_of, row_of = better.tolist(), rows.tolist()
         for i, found in told.found:
             o, row = partner_of[i], row_of[i]

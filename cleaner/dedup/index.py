@@ -88,7 +88,7 @@ class DedupIndex:
         df = pl.concat(
             [pl.read_parquet(p, columns=columns).with_columns(part=pl.lit(p.name)) for p in parts]
         )
-        blobs = sorted(set(df["params"].to_list()))
+        blobs = sorted(df["params"].unique().to_list())
         if len(blobs) > 1:
             raise IndexMismatchError(
                 f"dedup index parts under {state_dir}/dedup were built with different LSH "
@@ -96,11 +96,9 @@ class DedupIndex:
             )
         params = IndexParams(**json.loads(blobs[0]))
         width = 2 * params.bands
-        keys = (
-            np.asarray(df["bands"].to_list(), dtype=np.uint32).reshape(-1, width)
-            if df.height
-            else np.zeros((0, width), np.uint32)
-        )
+        # One flat column to numpy, not a Python list per story (a million stories' keys:
+        # ~0.3 s instead of ~10 s).
+        keys = df["bands"].explode().to_numpy().astype(np.uint32).reshape(-1, width)
         return DedupIndex(
             params,
             df.select(list(META_SCHEMA)).cast(META_SCHEMA),  # type: ignore[arg-type]
@@ -211,7 +209,7 @@ class DedupIndex:
         return (
             fresh.drop("row", "part")
             .with_columns(
-                bands=pl.Series(keys.astype(np.uint32).tolist(), dtype=pl.List(pl.UInt32)),
+                bands=pl.Series(keys.astype(np.uint32)).cast(pl.List(pl.UInt32)),
                 params=pl.lit(blob),
             )
             .join(self.texts, on="doc_id", how="left")

@@ -84,3 +84,18 @@ def test_bulk_verification_tells_what_verify_says_pair_by_pair(
     assert told.found == want_found
     assert told.stopped.tolist() == want_stopped
     assert len(want_found) > 10 and len(want_stopped) > 10  # the corpus has both
+
+
+@given(st.lists(st.integers(0, 5), max_size=12), st.booleans())
+@settings(max_examples=40, deadline=None)
+def test_take_copies_rows_in_order_in_memory_and_spooled(rows: list[int], spooled: bool) -> None:
+    texts = ["one two", "", "Łódź three", "four", "five six seven", "x"]
+    words = folded_words(pl.Series(texts))
+    if spooled:
+        spool = WordSpool(0)
+        spool.add(words)
+        words = spool.words()
+        assert words.file is not None
+    taken = words.take(np.array(rows, np.int64))
+    assert taken.file is None  # a buffer of its own
+    assert [taken.text(i) for i in range(len(rows))] == [words.text(r) for r in rows]

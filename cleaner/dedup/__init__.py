@@ -18,6 +18,7 @@ import polars as pl
 from cleaner.config import DedupConfig
 from cleaner.dedup.cluster import (
     MAPPING_SCHEMA,
+    DocInfo,
     History,
     Inputs,
     assign,
@@ -26,9 +27,9 @@ from cleaner.dedup.cluster import (
 )
 from cleaner.dedup.doc import Doc
 from cleaner.dedup.index import DedupIndex, IndexMismatchError
-from cleaner.dedup.keys import KEY_VERSION, Words
+from cleaner.dedup.keys import I64, KEY_VERSION, Words
 from cleaner.dedup.lsh import LshParams, candidate_arrays, cross_pairs, derive_params
-from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier
+from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier, Told
 from cleaner.dedup.result import DedupParams, DedupResult
 from cleaner.dedup.sign import WordSpool, folded_words, sign_texts, spool_array
 from cleaner.dedup.verify import Verdict, verify
@@ -170,7 +171,13 @@ def _adjacency(pairs: pl.DataFrame) -> dict[int, list[tuple[int, int, int]]]:
 
 
 def _history(
-    index: DedupIndex, batch: pl.DataFrame, bands: np.ndarray, cfg: DedupConfig
+    index: DedupIndex,
+    batch: pl.DataFrame,
+    exact: np.ndarray,
+    bands: np.ndarray,
+    cfg: DedupConfig,
+    words: Words,
+    progress: Progress = quiet,
 ) -> History | None:
     if index.size == 0:
         return None
@@ -192,21 +199,40 @@ def _history(
     # The same words tonight's stories are verified on, so a copy gets the same verdict
     # against last night's article as it would have got in one batch with it.
     texts = pl.Series([bodies.get(r, "") for r in rows], dtype=pl.Utf8)
-    store, pos = DocStore(folded_words(texts)), {r: i for i, r in enumerate(rows)}
-    hist_exact: dict[int, int] = {}
-    for r, (key, mine) in enumerate(zip(meta["exact_key"].to_list(), own, strict=True)):
-        if not mine:
-            hist_exact.setdefault(int(key), r)
-    infos = doc_infos(
-        meta.with_columns(title=pl.when(pl.col("has_title")).then(pl.lit("t"))),
-        meta["n_tokens"].to_numpy(),
+    hist_words = folded_words(texts)
+    store, pos = DocStore(hist_words), {r: i for i, r in enumerate(rows)}
+
+    def verify_rows(hist_rows: I64, batch_rows: I64) -> Told:
+        # In bulk, like tonight's own pairs: the compiled screen, then rapidfuzz, on
+        # every core. The earlier nights' words and tonight's, side by side in one buffer.
+        mine, at = np.unique(batch_rows, return_inverse=True)
+        both = Words.concat([hist_words, words.take(mine)])
+        a = np.array([pos[h] for h in hist_rows.tolist()], np.int64)
+        verifier = PairVerifier(DocStore(both), cfg, progress)
+        return verifier.telling(a, len(rows) + at.astype(np.int64), "earlier nights")
+
+    # Exact copies of earlier articles: the first history row of each key tonight has.
+    firsts = (
+        meta.select("exact_key")
+        .with_row_index("row")
+        .filter(pl.Series(~own) & pl.col("exact_key").is_in(pl.Series(exact).implode()))
+        .group_by("exact_key")
+        .agg(pl.col("row").min())
     )
+    hist_exact = {int(k): int(r) for k, r in firsts.iter_rows()}
+    fields = meta.select("doc_id", "has_title", "source", "published", "updated", "n_tokens")
+
+    def info(row: int) -> DocInfo:
+        doc_id, has_title, source, published, updated, n_tokens = fields.row(row)
+        return DocInfo(doc_id, bool(has_title), source, published, updated, int(n_tokens))
+
     return History(
-        infos=infos,
+        info=info,
         cluster_ids=meta["cluster_id"].to_list(),
         exact=hist_exact,
         pairs=adj,
         doc=lambda r: store.doc(pos[r]),
+        verify_rows=verify_rows,
     )
 
 
@@ -241,7 +267,9 @@ def deduplicate(
     pairs = Candidates(
         *candidate_arrays(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
     )
-    hist = _history(index, df, bands, cfg) if index is not None else None
+    hist = None
+    if index is not None:
+        hist = _history(index, df, exact, bands, cfg, words, progress)
     bands = spool_array(bands)  # read again only to save the index
     infos = doc_infos(df, n_tok)  # after the candidate search, the stage's peak
 

@@ -217,11 +217,13 @@ class Match:
 class History:
     """Earlier nights' articles as seen by the clusterer (filled in by the index)."""
 
-    infos: Sequence[DocInfo]
+    info: Callable[[int], DocInfo]  # of a history row, built when asked: few are
     cluster_ids: Sequence[str]
-    exact: dict[int, int]  # exact key -> history row
+    exact: dict[int, int]  # exact key -> history row (only keys tonight's stories have)
     pairs: dict[int, list[tuple[int, int, int]]]  # batch row -> [(rare, hits, history row)]
     doc: Callable[[int], Doc]
+    # What verifying many (history row h[i], batch row r[i]) pairs told (`Inputs.verify_rows`).
+    verify_rows: Callable[[I64, I64], Told]
 
 
 @dataclass(frozen=True)
@@ -255,30 +257,33 @@ def assign(
     via: list[int | None] = [None] * n  # centre a member was verified against
     exact_of: dict[int, int] = {}  # exact copy row -> head row of its exact group
     group_head: dict[int, int] = {}
-    open_rows: list[int] = []  # exact-group heads not matched to history, in keep order
 
-    # 1. Exact keys and earlier nights' articles.
+    # 1. Exact keys and earlier nights' articles: the head of each exact group is verified
+    # against its best history candidates, all heads' at once; the best duplicate wins.
+    heads: list[int] = []
     for row in order:
-        me = inp.infos[row]
         key = inp.exact[row]
-        if me.n_tokens == 0:
+        if inp.infos[row].n_tokens == 0:
             continue
         if hist is not None and key in hist.exact:
             dup_of[row] = -1 - hist.exact[key]
-            continue
-        if key in group_head:
+        elif key in group_head:
             exact_of[row] = group_head[key]
-            continue
-        group_head[key] = row
-        if hist is not None:
+        else:
+            group_head[key] = row
+            heads.append(row)
+    if hist is not None:
+        asked: list[tuple[int, int]] = []  # (history row, batch row), each head's best first
+        for row in heads:
             cands = sorted((-rare, -hits, r) for rare, hits, r in hist.pairs.get(row, []))
-            for _, _, h in cands[:max_checks]:
-                v = verify(hist.doc(h), inp.doc(row))
-                if v.duplicate:
-                    dup_of[row], verdict[row] = -1 - h, v
-                    break
-        if dup_of[row] is None:
-            open_rows.append(row)
+            asked += [(h, row) for _, _, h in cands[:max_checks]]
+        if asked:
+            h_rows, b_rows = np.array(asked, np.int64).T
+            told = hist.verify_rows(h_rows, b_rows)
+            for i, v in reversed(told.found):  # the best-ranked duplicate of a row last
+                h, row = asked[i]
+                dup_of[row], verdict[row] = -1 - h, v
+    open_rows = [row for row in heads if dup_of[row] is None]
 
     # 2. Verified matches between tonight's open stories (each pair once, best first),
     # all verified in one call so they can be spread over workers.
@@ -399,7 +404,7 @@ def _mapping(
     n_members: dict[int, int] = {}
 
     def info(ref: int) -> DocInfo:
-        return inp.infos[ref] if ref >= 0 else hist.infos[-1 - ref]  # type: ignore[union-attr]
+        return inp.infos[ref] if ref >= 0 else hist.info(-1 - ref)  # type: ignore[union-attr]
 
     def kept(ref: int, row: int) -> str:
         if ref < 0:

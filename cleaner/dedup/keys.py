@@ -222,6 +222,21 @@ class Words:
         words = Words(local, np.frombuffer(b"".join(chunks), np.uint8))
         return words, at.astype(np.int64, copy=False)
 
+    def take(self, rows: I64) -> Words:
+        """The words of `rows`, in that order, as a buffer of their own (a copy).
+
+        >>> w = Words(np.array([0, 3, 7, 10]), np.frombuffer(b"onetwo six", np.uint8))
+        >>> sub = w.take(np.array([2, 0]))
+        >>> [sub.text(i) for i in range(2)]
+        ['six', 'one']
+        """
+        sub, at = self.gather(rows)
+        lo = sub.offsets[at]
+        lengths = sub.offsets[at + 1] - lo
+        offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+        at_byte = np.repeat(lo - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return Words(offsets, np.asarray(sub.data)[at_byte] if len(at_byte) else _NO_BYTES)
+
     @staticmethod
     def concat(parts: list[Words]) -> Words:
         """Rows of several batches, in order (copies the bytes once)."""

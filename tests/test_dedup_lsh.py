@@ -203,6 +203,51 @@ def test_cross_pairs_count_shared_keys_and_cap_big_buckets(
         assert (i, j) in want
 
 
+def _cross_reference(
+    a: np.ndarray, h: np.ndarray, max_bucket: int, bucket_top: int, per_row: int
+) -> list[tuple[int, int, int, int]]:
+    """cross_pairs spelt out: per shared key (low 32 bits), its history bucket, most
+    recent first, cut to `bucket_top` when bigger than `max_bucket`; hits and rare hits
+    per pair; each row's `per_row` best by rare hits, hits, recency."""
+    low = [[int(x) & 0xFFFFFFFF for x in row] for row in a.tolist()]
+    hist = [[int(x) & 0xFFFFFFFF for x in row] for row in h.tolist()]
+    count: dict[tuple[int, int], list[int]] = {}
+    for k in {x for row in low for x in row} - {0}:
+        members = [j for j in range(len(hist) - 1, -1, -1) for x in hist[j] if x == k]
+        small = len(members) <= max_bucket
+        for i, row in enumerate(low):
+            for _ in range(row.count(k)):
+                for j in members if small else members[:bucket_top]:
+                    c = count.setdefault((i, j), [0, 0])
+                    c[0] += 1
+                    c[1] += small
+    out = []
+    for i in sorted({i for i, _ in count}):
+        best = sorted((-count[i, j][1], -count[i, j][0], -j) for ii, j in count if ii == i)
+        out += [(i, -nj, count[i, -nj][0], count[i, -nj][1]) for _, _, nj in best[:per_row]]
+    return sorted(out)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 12),
+    st.integers(1, 30),
+    st.integers(0, 2**16),
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.integers(1, 4),
+)
+def test_cross_pairs_capped_is_its_specification(
+    n: int, m: int, seed: int, max_bucket: int, bucket_top: int, per_row: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 6, (n, 3)).astype(np.uint64)
+    h = rng.integers(0, 6, (m, 3)).astype(np.uint64)
+    h[rng.random(h.shape) < 0.3] += np.uint64(1 << 40)  # compared on the low 32 bits
+    got = cross_pairs(a, h, max_bucket=max_bucket, bucket_top=bucket_top, per_row=per_row)
+    assert got.rows() == _cross_reference(a, h, max_bucket, bucket_top, per_row)
+
+
 def test_cross_pairs_link_a_big_bucket_to_its_most_recent_rows() -> None:
     history = np.full((50, 1), 9, dtype=np.uint64)
     pairs = cross_pairs(np.array([[9]], dtype=np.uint64), history, max_bucket=10, bucket_top=3)

@@ -135,3 +135,51 @@ def pack_pairs(r, start, count, small, sel, base):  # pragma: no cover - compile
                 out[k] = ((left - base) << 33) | (right << 1) | flag
                 k += 1
     return out[:k]
+
+
+# Tonight against the index (`lsh.cross_pairs`): only the history's keys that tonight
+# may share are sorted, not all of them (82 million at a million stories).
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_FILTER_BITS = 25  # a 4 MB bit filter: a fraction of a random key passes it
+
+
+@compiled
+def key_filter(keys):  # pragma: no cover - compiled
+    """A bit filter of the non-zero keys (low 32 bits) of `keys`: a key among them
+    always passes `passes`, another one rarely."""
+    seen = np.zeros(1 << (_FILTER_BITS - 6), np.uint64)
+    for i in range(keys.shape[0]):
+        for j in range(keys.shape[1]):
+            k = np.uint64(keys[i, j]) & np.uint64(0xFFFFFFFF)
+            if k != 0:
+                f = (k * _GOLDEN) >> np.uint64(64 - _FILTER_BITS)
+                seen[f >> np.uint64(6)] |= np.uint64(1) << (f & np.uint64(63))
+    return seen
+
+
+@compiled
+def passes(seen, k):  # pragma: no cover - compiled
+    """Whether non-zero key k (low 32 bits) passes the filter."""
+    f = (k * _GOLDEN) >> np.uint64(64 - _FILTER_BITS)
+    return k != 0 and (seen[f >> np.uint64(6)] >> (f & np.uint64(63))) & np.uint64(1) != 0
+
+
+@compiled
+def filtered_entries(keys, order, seen):  # pragma: no cover - compiled
+    """`key << 32 | order[row]` of each key of `keys` that passes the filter, in row
+    then band order (`fill_entries` of those keys only)."""
+    n = 0
+    for i in range(keys.shape[0]):
+        for j in range(keys.shape[1]):
+            if passes(seen, np.uint64(keys[i, j]) & np.uint64(0xFFFFFFFF)):
+                n += 1
+    out = np.empty(n, np.uint64)
+    n = 0
+    for i in range(keys.shape[0]):
+        r = np.uint64(order[i])
+        for j in range(keys.shape[1]):
+            k = np.uint64(keys[i, j]) & np.uint64(0xFFFFFFFF)
+            if passes(seen, k):
+                out[n] = (k << np.uint64(32)) | r
+                n += 1
+    return out

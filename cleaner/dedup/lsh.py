@@ -18,7 +18,15 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from cleaner.dedup.buckets import buckets, by_chunk, count_entries, fill_entries, pack_pairs
+from cleaner.dedup.buckets import (
+    buckets,
+    by_chunk,
+    count_entries,
+    fill_entries,
+    filtered_entries,
+    key_filter,
+    pack_pairs,
+)
 from cleaner.dedup.jit import frozen
 from cleaner.dedup.keys import (
     _POS_MULT,
@@ -425,7 +433,14 @@ def cross_pairs(
     if max(n, m) >= 1 << 32:
         raise ValueError("cross_pairs handles fewer than 2**32 rows")
     # History sorted by key, most recent first inside a key: `m - 1 - row` ascending.
-    hist = _sorted_entries(other, (m - 1) - np.arange(m, dtype=np.int64))
+    # Only keys that pass a bit filter of tonight's are sorted (a tenth to a quarter of
+    # them): the others cannot be shared, and all of them would take ~1.3 GB of entries
+    # and sort keys per million history stories.
+    seen = key_filter(frozen(keys, keys.dtype.type))
+    hist = filtered_entries(
+        frozen(other, other.dtype.type), (m - 1) - np.arange(m, dtype=np.int64), seen
+    )
+    hist.sort()
     hist_key = hist >> np.uint64(32)
     mine = _sorted_entries(keys, np.arange(n, dtype=np.int64))
     mine_key = mine >> np.uint64(32)

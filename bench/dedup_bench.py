@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -69,17 +70,23 @@ class UnionFind:
 def corpus(n: int) -> Path:
     path = OUT / f"corpus_{n}.parquet"
     if not path.exists():
-        OUT.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        writer: pq.ParquetWriter | None = None
-        for part in iter_corpus(n, gold_sentences(GOLD), seed=n):  # streamed: 1M rows
-            table = part.to_arrow()
-            writer = writer or pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table)
-        assert writer is not None
-        writer.close()
-        tmp.rename(path)
+        write_parts(path, iter_corpus(n, gold_sentences(GOLD), seed=n))  # streamed: 1M rows
     return path
+
+
+def write_parts(path: Path, parts: Iterable[pl.DataFrame]) -> None:
+    """Write frames of one schema to one Parquet file, one at a time; the file appears
+    only once complete (written beside it, then renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    writer: pq.ParquetWriter | None = None
+    for part in parts:
+        table = part.to_arrow()
+        writer = writer or pq.ParquetWriter(tmp, table.schema)
+        writer.write_table(table)
+    assert writer is not None, "no rows to write"
+    writer.close()
+    tmp.rename(path)
 
 
 def _tree(pid: int) -> list[int]:

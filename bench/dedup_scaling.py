@@ -28,9 +28,8 @@ import time
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 
-from bench.dedup_bench import OUT, TreeMemory, corpus
+from bench.dedup_bench import OUT, TreeMemory, corpus, write_parts
 from bench.metrics import score
 
 LOWER = string.ascii_lowercase
@@ -84,15 +83,7 @@ def scaled(base: int, copies: int) -> Path:
         return corpus(base)
     if not path.exists():
         df = pl.read_parquet(corpus(base))
-        tmp = path.with_suffix(".tmp")
-        writer: pq.ParquetWriter | None = None
-        for k in range(copies):
-            table = encipher(df, k).to_arrow()
-            writer = writer or pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table)
-        assert writer is not None
-        writer.close()
-        tmp.rename(path)
+        write_parts(path, (encipher(df, k) for k in range(copies)))
     return path
 
 

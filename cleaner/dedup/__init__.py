@@ -199,7 +199,10 @@ def _history(
     # The same words tonight's stories are verified on, so a copy gets the same verdict
     # against last night's article as it would have got in one batch with it.
     texts = pl.Series([bodies.get(r, "") for r in rows], dtype=pl.Utf8)
-    hist_words = folded_words(texts)
+    del bodies
+    # Folded a batch at a time: folding holds a few copies of the texts it works on.
+    hist_words = Words.concat([folded_words(part) for part in _slices(texts, cfg.batch_size)])
+    del texts
     store, pos = DocStore(hist_words), {r: i for i, r in enumerate(rows)}
 
     def verify_rows(hist_rows: I64, batch_rows: I64) -> Told:

@@ -98,7 +98,7 @@ class DedupIndex:
         width = 2 * params.bands
         # One flat column to numpy, not a Python list per story (a million stories' keys:
         # ~0.3 s instead of ~10 s).
-        keys = df["bands"].explode().to_numpy().astype(np.uint32).reshape(-1, width)
+        keys = df["bands"].explode().to_numpy().astype(np.uint32, copy=False).reshape(-1, width)
         return DedupIndex(
             params,
             df.select(list(META_SCHEMA)).cast(META_SCHEMA),  # type: ignore[arg-type]
@@ -191,7 +191,9 @@ class DedupIndex:
                 pl.scan_parquet(self.state_dir / "dedup" / part)
                 .select("doc_id", "body")
                 .filter(pl.col("doc_id").is_in(list(wanted)))
-                .collect()
+                # In batches: the part's whole body column (a night's candidates are in
+                # most of its row groups) is never in memory at once, only what passes.
+                .collect(engine="streaming")
             )
             for doc_id, body in found.iter_rows():
                 out[wanted[doc_id]] = body

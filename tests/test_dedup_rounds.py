@@ -132,7 +132,6 @@ def _history(
         cluster_ids=[f"c-h{r}" for r in range(10)],
         exact={},
         pairs=pairs,
-        doc=lambda r: Doc.of(f"old {r}"),
         verify_rows=_table(outcome, asked),
     )
 

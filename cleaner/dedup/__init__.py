@@ -194,23 +194,22 @@ def _history(
     )
     pairs = pairs.filter(~pl.col("right").is_in(np.flatnonzero(own).tolist()))
     adj = _adjacency(pairs)
-    rows = sorted({r for lst in adj.values() for _, _, r in lst})
-    bodies = index.bodies(rows)
+    rows = np.unique(np.array([r for lst in adj.values() for _, _, r in lst], np.int64))
+    bodies = index.bodies(rows.tolist())
     # The same words tonight's stories are verified on, so a copy gets the same verdict
     # against last night's article as it would have got in one batch with it.
     texts = pl.Series([bodies.get(r, "") for r in rows], dtype=pl.Utf8)
     del bodies
     # Folded a batch at a time: folding holds a few copies of the texts it works on.
-    hist_words = Words.concat([folded_words(part) for part in _slices(texts, cfg.batch_size)])
+    hist_parts = [folded_words(part) for part in _slices(texts, cfg.batch_size)]
     del texts
-    store, pos = DocStore(hist_words), {r: i for i, r in enumerate(rows)}
 
     def verify_rows(hist_rows: I64, batch_rows: I64) -> Told:
         # In bulk, like tonight's own pairs: the compiled screen, then rapidfuzz, on
         # every core. The earlier nights' words and tonight's, side by side in one buffer.
         mine, at = np.unique(batch_rows, return_inverse=True)
-        both = Words.concat([hist_words, words.take(mine)])
-        a = np.array([pos[h] for h in hist_rows.tolist()], np.int64)
+        both = Words.concat([*hist_parts, words.take(mine)])
+        a = np.searchsorted(rows, hist_rows)  # rows: the candidates' history rows, sorted
         verifier = PairVerifier(DocStore(both), cfg, progress)
         return verifier.telling(a, len(rows) + at.astype(np.int64), "earlier nights")
 
@@ -234,7 +233,6 @@ def _history(
         cluster_ids=meta["cluster_id"].to_list(),
         exact=hist_exact,
         pairs=adj,
-        doc=lambda r: store.doc(pos[r]),
         verify_rows=verify_rows,
     )
 

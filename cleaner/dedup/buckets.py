@@ -152,15 +152,21 @@ def key_filter(keys):  # pragma: no cover - compiled
         for j in range(keys.shape[1]):
             k = np.uint64(keys[i, j]) & np.uint64(0xFFFFFFFF)
             if k != 0:
-                f = (k * _GOLDEN) >> np.uint64(64 - _FILTER_BITS)
+                f = _filter_bit(k)
                 seen[f >> np.uint64(6)] |= np.uint64(1) << (f & np.uint64(63))
     return seen
 
 
 @compiled
+def _filter_bit(k):  # pragma: no cover - compiled
+    """Key k's bit in the filter."""
+    return (k * _GOLDEN) >> np.uint64(64 - _FILTER_BITS)
+
+
+@compiled
 def passes(seen, k):  # pragma: no cover - compiled
     """Whether non-zero key k (low 32 bits) passes the filter."""
-    f = (k * _GOLDEN) >> np.uint64(64 - _FILTER_BITS)
+    f = _filter_bit(k)
     return k != 0 and (seen[f >> np.uint64(6)] >> (f & np.uint64(63))) & np.uint64(1) != 0
 
 

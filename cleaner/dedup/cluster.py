@@ -221,7 +221,6 @@ class History:
     cluster_ids: Sequence[str]
     exact: dict[int, int]  # exact key -> history row (only keys tonight's stories have)
     pairs: dict[int, list[tuple[int, int, int]]]  # batch row -> [(rare, hits, history row)]
-    doc: Callable[[int], Doc]
     # What verifying many (history row h[i], batch row r[i]) pairs told (`Inputs.verify_rows`).
     verify_rows: Callable[[I64, I64], Told]
 

@@ -43,7 +43,9 @@ def prepare(archive: int, night: int) -> Path:
     earlier = df.filter(~pl.col("row").is_in(tonight["row"].implode())).drop("row")
     params = lsh_params(cfg)
     batch = _prepare(earlier)
-    exact, bands, n_tokens, _ = _sign(_slices(batch["body"], cfg.batch_size), batch.height, params)
+    signed = _sign(_slices(batch["body"], cfg.batch_size), batch.height, params)
+    exact, bands, n_tokens = signed.exact, signed.bands, signed.n_tokens
+    del signed  # its words and sketches: not saved
     meta = earlier.select(
         "doc_id",
         cluster_id=pl.lit("c-") + pl.col("doc_id"),

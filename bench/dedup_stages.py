@@ -52,7 +52,8 @@ def main() -> None:
     p = lsh_params(cfg)
     print(f"docs {df.height} loaded rss {_rss_mb()} MB", flush=True)
     t = time.perf_counter()
-    exact, bands, n_tok, words = _sign(_slices(df["body"], cfg.batch_size), df.height, p)
+    signed = _sign(_slices(df["body"], cfg.batch_size), df.height, p)
+    exact, bands, n_tok, words = signed.exact, signed.bands, signed.n_tokens, signed.words
     print(f"sign {time.perf_counter() - t:.2f} s rss {_rss_mb()} MB", flush=True)
     rank = np.empty(df.height, np.int64)
     rank[keep_order_frame(df, n_tok, cfg)] = np.arange(df.height)

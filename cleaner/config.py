@@ -180,6 +180,14 @@ class DedupConfig:
     # recall 0.9469 -> 0.9463 for 8 % less time; the stories a larger corpus adds share
     # sentences with ever more others, so this is where the work grows fastest.
     miss_stop: int = 3
+    # Candidates whose bodies' estimated shingle Jaccard is below this are not verified:
+    # the agreement of their 128 MinHash slots (one byte each, `dedup.sketch`), a few
+    # nanoseconds against an alignment's microseconds. The weakest true duplicates are
+    # cut copies: a fifth of a long story (min_length_ratio), OCR noise breaking up to
+    # ~40 % of its shingles, J ~0.12; 0.06 is half that, two standard deviations of the
+    # 128-slot estimate below it. What it removes are stories whose leads share a
+    # sentence and little else, the candidates that grow with the batch. 0 verifies all.
+    candidate_min_jaccard: float = 0.06
     # An LSH bucket with more stories than this (a template shared by thousands) links
     # each member only to its `bucket_top` best-ranked stories instead of all pairs,
     # keeping candidate pairs linear in the batch size.

@@ -104,6 +104,20 @@ def test_explain_files_json(tmp_path: Path) -> None:
     out = json.loads(res.output)
     assert out["duplicate"] is True and out["kind"] == "contained"
     assert out["containment"] == 1.0 and out["shared"]
+    assert out["slots_agreeing"] >= out["slot_floor"] == 8
+
+
+def test_explain_says_when_the_stage_would_not_verify_a_pair(tmp_path: Path) -> None:
+    """Two stories opening on the same quote, then different: under the slot floor."""
+    quote = "The bridge will stay closed until the inspectors are satisfied, the mayor said. "
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(quote + " ".join(f"alpha{i} beta{i % 7}" for i in range(150)))
+    b.write_text(quote + " ".join(f"gamma{i} delta{i % 5}" for i in range(150)))
+    res = runner.invoke(_app(), ["explain", str(a), str(b)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())  # rich wraps to the terminal's width
+    assert "not duplicates" in text
+    assert "the dedup stage does not verify this pair" in text
 
 
 def test_explain_ids_from_parquet_shows_template_guard(tmp_path: Path) -> None:

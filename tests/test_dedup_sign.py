@@ -1,8 +1,8 @@
 """Specs of the compiled signing (`cleaner.dedup.sign`): the numpy keys, exactly.
 
-`keys.tokenize` + `keys.exact_keys` + `lsh.batch_band_keys` define the keys an index
-stores; `sign_texts` must give the same bytes for every text, or an index written by one
-would not match stories signed by the other.
+`keys.tokenize` + `keys.exact_keys` + `lsh.batch_band_keys` (+ `lsh.batch_sketches`)
+define the keys an index stores; `sign_texts` must give the same bytes for every text,
+or an index written by one would not match stories signed by the other.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from cleaner.config import DedupConfig
 from cleaner.dedup import lsh_params
 from cleaner.dedup.keys import LOW32, exact_keys, tokenize
-from cleaner.dedup.lsh import LshParams, batch_band_keys
+from cleaner.dedup.lsh import LshParams, batch_band_keys, batch_sketches
 from cleaner.dedup.result import DedupParams
 from cleaner.dedup.sign import sign_texts
 
@@ -46,15 +46,15 @@ def _numpy_keys(texts: list[str | None], p: DedupParams) -> tuple[np.ndarray, ..
         tb.lengths,
         tb.words.offsets,
         tb.words.data,
+        batch_sketches(tb, p.shingle_size, p.num_perm),
     )
 
 
 def _assert_same(texts: list[str | None], p: DedupParams) -> None:
     s = sign_texts(pl.Series(texts, dtype=pl.Utf8), p)
-    got = (s.exact, s.bands, s.n_tokens, s.words.offsets, s.words.data)
-    for name, a, b in zip(
-        ("exact", "bands", "n_tokens", "offsets", "words"), got, _numpy_keys(texts, p), strict=True
-    ):
+    got = (s.exact, s.bands, s.n_tokens, s.words.offsets, s.words.data, s.sketch)
+    names = ("exact", "bands", "n_tokens", "offsets", "words", "sketch")
+    for name, a, b in zip(names, got, _numpy_keys(texts, p), strict=True):
         assert a.dtype == b.dtype, name
         assert np.array_equal(a, b), (name, texts)
 

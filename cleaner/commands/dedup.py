@@ -108,7 +108,14 @@ def explain_cmd(
         ("containment", e.containment),
     ):
         scores.add_row(name, f"{val:.3f}")
+    scores.add_row("body slots agreeing", f"{e.slots_agreeing} (floor {e.slot_floor})")
     con.print(scores)
+    if e.slots_agreeing < e.slot_floor:
+        con.print(
+            "below the slot floor ([dedup] candidate_min_jaccard): the dedup stage does not "
+            "verify this pair",
+            highlight=False,
+        )
     for title, rows in (
         ("shared passages", e.shared),
         (f"only in {e.a}", e.only_a),

@@ -31,7 +31,8 @@ from cleaner.dedup.keys import I64, KEY_VERSION, Words
 from cleaner.dedup.lsh import LshParams, candidate_arrays, cross_pairs, derive_params
 from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier, Told
 from cleaner.dedup.result import DedupParams, DedupResult
-from cleaner.dedup.sign import WordSpool, folded_words, sign_texts, spool_array
+from cleaner.dedup.sign import Signed, WordSpool, folded_words, sign_texts, spool_array
+from cleaner.dedup.sketch import min_agreement
 from cleaner.dedup.verify import Verdict, verify
 from cleaner.progress import Progress, quiet
 
@@ -113,8 +114,8 @@ def _sign(
     n: int,
     p: DedupParams,
     progress: Progress = quiet,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
-    """Exact keys, band keys (uint32), token counts and the folded words of every body.
+) -> Signed:
+    """Exact keys, band keys (uint32), token counts, folded words and sketches of every body.
 
     `bodies` yields the `n` texts in row order, in chunks of any size (slices of a
     column, or batches read from a file, so the texts need not all be in memory).
@@ -127,22 +128,22 @@ def _sign(
     done = [0]
     lock = Lock()
 
-    def one(chunk: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, Words]:
+    def one(chunk: pl.Series) -> Signed:
         s = sign_texts(chunk, p)
         with lock:
             done[0] += len(s.n_tokens)
             progress("sign", done[0], n)
-        return s.exact, s.bands, s.n_tokens, s.words
+        return s
 
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     spool = WordSpool()  # words leave RAM as chunks finish, in order, on big batches
 
-    def take(signed: tuple[np.ndarray, np.ndarray, np.ndarray, Words]) -> None:
-        parts.append(signed[:3])
-        spool.add(signed[3])
+    def take(signed: Signed) -> None:
+        parts.append((signed.exact, signed.bands, signed.n_tokens, signed.sketch))
+        spool.add(signed.words)
 
     with ThreadPoolExecutor(_SIGN_THREADS) as pool:
-        pending: deque[Future[tuple[np.ndarray, np.ndarray, np.ndarray, Words]]] = deque()
+        pending: deque[Future[Signed]] = deque()
         for chunk in bodies:
             pending.append(pool.submit(one, chunk))  # sign_texts casts it to text
             if len(pending) > 2 * _SIGN_THREADS:  # bounded read-ahead
@@ -155,7 +156,8 @@ def _sign(
     if len(n_tok) != n:
         raise ValueError(f"the bodies hold {len(n_tok)} texts for a batch of {n} rows")
     exact = np.concatenate([part[0] for part in parts])
-    return exact, np.concatenate([part[1] for part in parts]), n_tok, spool.words()
+    bands = np.concatenate([part[1] for part in parts])
+    return Signed(exact, bands, n_tok, spool.words(), np.concatenate([part[3] for part in parts]))
 
 
 def _slices(column: pl.Series, size: int) -> Iterator[pl.Series]:
@@ -261,13 +263,17 @@ def deduplicate(
     if index is not None:
         index.check(params)
     texts = _slices(df["body"], cfg.batch_size) if bodies is None else bodies
-    exact, bands, n_tok, words = _sign(texts, df.height, params, progress)
+    signed = _sign(texts, df.height, params, progress)
+    exact, bands, n_tok, words = signed.exact, signed.bands, signed.n_tokens, signed.words
+    sketch = spool_array(signed.sketch)  # off RAM while candidates are found (the peak)
+    del signed
     rank = np.empty(df.height, np.int64)
     order = keep_order_frame(df, n_tok, cfg)
     rank[order] = np.arange(df.height)
     pairs = Candidates(
         *candidate_arrays(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
-    )
+    ).agreeing(sketch, min_agreement(cfg.candidate_min_jaccard, cfg.num_perm))
+    del sketch
     hist = None
     if index is not None:
         hist = _history(index, df, exact, bands, cfg, words, progress)

@@ -20,6 +20,7 @@ import polars as pl
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
+U8 = npt.NDArray[np.uint8]
 _NO_BYTES = np.zeros(0, np.uint8)
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]

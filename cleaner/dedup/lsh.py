@@ -33,6 +33,7 @@ from cleaner.dedup.keys import (
     I32,
     I64,
     LOW32,
+    U8,
     U64,
     Shingles,
     TokenBatch,
@@ -190,6 +191,24 @@ def batch_band_keys(
     full = band_keys(signatures(whole, n, num_perm), params, view=0)
     del whole
     return np.concatenate([full, band_keys(signatures(head, n, num_perm), params, view=1)], axis=1)
+
+
+def sketches(sig: U64) -> U8:
+    """The low byte of every slot (b-bit MinHash, Li & König 2010); zeros for a text
+    without shingles. Two texts agree on a slot with probability J + (1 - J) / 256.
+
+    >>> sketches(np.array([[0x1FF, 2], [_EMPTY, _EMPTY]], np.uint64)).tolist()
+    [[255, 2], [0, 0]]
+    """
+    out = (sig & np.uint64(0xFF)).astype(np.uint8)
+    out[(sig == _EMPTY).all(axis=1)] = 0
+    return out
+
+
+def batch_sketches(tokens: TokenBatch, shingle_size: int, num_perm: int) -> U8:
+    """`sketches` of the whole-body view: (n, num_perm) bytes (`sketch.agreement`)."""
+    (whole,) = shingle_views(tokens, shingle_size, (None,))
+    return sketches(signatures(whole, len(tokens.lengths), num_perm))
 
 
 # Worker threads of the pair search: the box has 2 cores; results do not depend on it.

@@ -30,7 +30,7 @@ import numpy.typing as npt
 from cleaner.config import DedupConfig
 from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.doc import Doc
-from cleaner.dedup.keys import I32, I64, Words
+from cleaner.dedup.keys import I32, I64, U8, Words
 from cleaner.dedup.screen import (
     GUARD,
     PASS,
@@ -39,6 +39,7 @@ from cleaner.dedup.screen import (
     screen_rows,
     screen_texts,
 )
+from cleaner.dedup.sketch import agreement
 from cleaner.dedup.verify import Verdict, check
 from cleaner.progress import Progress, quiet
 
@@ -152,6 +153,19 @@ class Candidates:
     right: I32
     hits: I32
     rare: I32
+
+    def agreeing(self, sketch: U8, min_slots: int) -> Candidates:
+        """The pairs whose body sketches agree on at least `min_slots` slots (`sketch`).
+
+        >>> s = np.array([[1, 2], [1, 2], [1, 3]], np.uint8)
+        >>> c = Candidates(*np.array([[1, 2], [0, 0], [1, 1], [1, 1]], np.int32))
+        >>> c.agreeing(s, 2).left.tolist(), c.agreeing(s, 0).left.tolist()
+        ([1], [1, 2])
+        """
+        if min_slots <= 0 or len(self.left) == 0:
+            return self
+        ok = agreement(sketch, self.left, self.right) >= min_slots
+        return Candidates(self.left[ok], self.right[ok], self.hits[ok], self.rare[ok])
 
     def ranked(
         self, rank: I64, keep: npt.NDArray[np.bool_], max_checks: int

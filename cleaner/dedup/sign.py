@@ -27,6 +27,7 @@ from cleaner.dedup.keys import (
     _POS_MULT,
     _WORD_BYTE,
     I64,
+    U8,
     U32,
     U64,
     Words,
@@ -48,12 +49,14 @@ class Signed:
     bands: U32  # (n, 2 * bands): low 32 bits of the band keys, whole body then lead
     n_tokens: I64
     words: Words
+    sketch: U8  # (n, num_perm): low byte of every whole-body slot (lsh.batch_sketches)
 
 
 def sign_texts(texts: pl.Series, p: DedupParams) -> Signed:
-    """Exact keys, band keys, token counts and folded words of a batch of texts.
+    """Exact keys, band keys, token counts, folded words and sketches of a batch of texts.
 
-    The same values as `keys.tokenize` + `keys.exact_keys` + `lsh.batch_band_keys`.
+    The same values as `keys.tokenize` + `keys.exact_keys` + `lsh.batch_band_keys` +
+    `lsh.batch_sketches`.
 
     >>> from cleaner.dedup import DedupConfig, lsh_params
     >>> s = sign_texts(pl.Series(["Rain, rain!", "rain rain", None]), lsh_params(DedupConfig()))
@@ -66,7 +69,7 @@ def sign_texts(texts: pl.Series, p: DedupParams) -> Signed:
         raise ValueError(f"{p.bands} bands of {p.rows} rows need more than {p.num_perm} slots")
     folded = _fold_fast(texts)
     low, low_offsets = text_buffer(folded.str.to_lowercase())
-    exact, bands, n_tok = _sign(
+    exact, bands, n_tok, sketch = _sign(
         frozen(low, np.uint8),
         frozen(low_offsets, np.int64),
         _WORD_BYTE,
@@ -78,7 +81,7 @@ def sign_texts(texts: pl.Series, p: DedupParams) -> Signed:
         p.bands,
         p.rows,
     )
-    return Signed(exact, bands, n_tok, _words(folded))
+    return Signed(exact, bands, n_tok, _words(folded), sketch)
 
 
 def folded_words(texts: pl.Series) -> Words:
@@ -292,11 +295,12 @@ def _minhash(h, m, size, pos_mult, probes, sig, filled):  # pragma: no cover - c
 def _sign(
     data, offsets, word_byte, byte_pow, pos_mult, probes, size, lead, bands, rows
 ):  # pragma: no cover - compiled
-    """Exact key, band keys (low 32 bits) and token count of every text."""
+    """Exact key, band keys (low 32 bits), token count and sketch of every text."""
     n = len(offsets) - 1
     k = probes.shape[1]
     exact = np.empty(n, np.uint64)
     keys = np.zeros((n, 2 * bands), np.uint32)
+    sketch = np.zeros((n, k), np.uint8)
     n_tok = np.zeros(n, np.int64)
     longest = 0
     for d in range(n):
@@ -316,9 +320,12 @@ def _sign(
             if mm == 0:
                 continue  # no shingle: key 0, never matched
             _minhash(h, mm, size, pos_mult, probes, sig, filled)
+            if view == 0:
+                for i in range(k):
+                    sketch[d, i] = np.uint8(filled[i] & np.uint64(0xFF))
             for b in range(bands):
                 key = (np.uint64(b) + np.uint64(view * _VIEW_SEED + 1)) * _ROT
                 for j in range(rows):
                     key = _mix(key ^ filled[b * rows + j])
                 keys[d, view * bands + b] = np.uint32(key & _LOW32)
-    return exact, keys, n_tok
+    return exact, keys, n_tok, sketch

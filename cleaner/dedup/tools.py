@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 import xxhash
@@ -16,6 +17,8 @@ from cleaner.dedup import BATCH_SCHEMA, check_ids, deduplicate, lsh_params
 from cleaner.dedup.align import align
 from cleaner.dedup.doc import Doc
 from cleaner.dedup.keys import exact_keys, fold_text, shingles, tokenize
+from cleaner.dedup.sign import sign_texts
+from cleaner.dedup.sketch import agreement, min_agreement
 from cleaner.dedup.verify import verify
 from cleaner.progress import Progress, quiet
 
@@ -143,6 +146,8 @@ class Explanation:
     b: str
     exact: bool
     jaccard: float  # word-shingle Jaccard (what MinHash estimates)
+    slots_agreeing: int  # body MinHash slots the two sketches agree on (`sketch`)
+    slot_floor: int  # fewer: a candidate pair the stage does not verify
     similarity: float
     containment: float
     duplicate: bool
@@ -186,6 +191,8 @@ def explain(
     sh = shingles(tb, cfg.shingle_size)
     sa, sb = set(sh.hashes[sh.doc == 0].tolist()), set(sh.hashes[sh.doc == 1].tolist())
     jac = len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+    sketch = sign_texts(pl.Series([text_a, text_b], dtype=pl.Utf8), lsh_params(cfg)).sketch
+    slots = int(agreement(sketch, np.zeros(1, np.int32), np.ones(1, np.int32))[0])
     al = align(wa, wb, cfg.min_run)
     exact = bool(keys[0] == keys[1]) and bool(wa)
     kind: str | None
@@ -208,6 +215,8 @@ def explain(
         label_b,
         exact,
         jac,
+        slots,
+        min_agreement(cfg.candidate_min_jaccard, cfg.num_perm),
         sim,
         cont,
         v_dup,

@@ -209,6 +209,12 @@ class DedupConfig:
     # output is the same with 1 worker or 8; small batches are verified in process.
     workers: int = 0
 
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.candidate_min_jaccard <= 1.0:
+            raise ConfigError(
+                f"dedup.candidate_min_jaccard must be in [0, 1], got {self.candidate_min_jaccard}"
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class DriftConfig:

@@ -108,6 +108,17 @@ def test_bad_config_is_one_line_exit_2(cli: typer.Typer, runner: CliRunner, tmp_
     assert "unknown key(s) threshhold" in result.output
 
 
+def test_dedup_setting_out_of_range_is_one_line_exit_2(
+    cli: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[dedup]\ncandidate_min_jaccard = 1.5\n")
+    result = runner.invoke(cli, ["run", str(RAW), str(tmp_path / "c"), "--config", str(cfg)])
+    assert result.exit_code == 2
+    assert "dedup.candidate_min_jaccard must be in [0, 1], got 1.5" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_every_command_help_shows_an_example(cli: typer.Typer, runner: CliRunner) -> None:
     for command in cli.registered_commands:
         name = command.name or (command.callback.__name__ if command.callback else "")

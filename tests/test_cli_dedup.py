@@ -61,6 +61,36 @@ def test_dedup_max_candidates_reaches_the_config(tmp_path: Path, monkeypatch: An
     assert pl.read_parquet(tmp_path / "out" / "mapping.parquet")["duplicate_of"].null_count() == 1
 
 
+def test_dedup_min_jaccard_reaches_the_config_and_0_verifies_every_candidate(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import cleaner.commands.dedup as cmd
+
+    seen: list[DedupConfig] = []
+    real = cmd.dedup_parquet
+
+    def spy(*args: Any) -> Any:
+        seen.append(args[4])
+        return real(*args)
+
+    monkeypatch.setattr(cmd, "dedup_parquet", spy)
+    src = tmp_path / "in.parquet"
+    pl.DataFrame({"text": [CASES[0]["a"], CASES[0]["b"]]}).write_parquet(src)
+    args = ["dedup", str(src), str(tmp_path / "out"), "--text-col", "text", "--min-jaccard", "0"]
+    res = runner.invoke(_app(), args)
+    assert res.exit_code == 0, res.output
+    assert [c.candidate_min_jaccard for c in seen] == [0.0]
+
+
+def test_dedup_min_jaccard_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
+    src = tmp_path / "in.parquet"
+    pl.DataFrame({"body": ["one story", "another"]}).write_parquet(src)
+    res = runner.invoke(_app(), ["dedup", str(src), str(tmp_path / "o"), "--min-jaccard", "1.5"])
+    assert res.exit_code == 2
+    assert "--min-jaccard must be in [0, 1], got 1.5" in " ".join(res.output.split())
+    assert not (tmp_path / "o").exists()
+
+
 def test_dedup_max_candidates_below_one_is_a_usage_error(tmp_path: Path) -> None:
     src = tmp_path / "in.parquet"
     pl.DataFrame({"text": ["x"]}).write_parquet(src)

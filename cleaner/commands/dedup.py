@@ -14,6 +14,7 @@ from rich.table import Table
 from cleaner.commands.bars import progress_bars
 from cleaner.config import DedupConfig
 from cleaner.dedup.tools import UsageError, dedup_parquet, explain, load_text
+from cleaner.errors import ConfigError
 
 DEDUP_EXAMPLE = "Example: cleaner dedup stories.parquet out/ --text-col text --threshold 0.8"
 EXPLAIN_EXAMPLE = "Example: cleaner explain d-3f2a9c d-77b01e --out clean"
@@ -47,19 +48,30 @@ def dedup_cmd(
             help="Candidates verified per story at most; 3 is faster, 8 finds a little more.",
         ),
     ] = DedupConfig.max_candidates,
+    min_jaccard: Annotated[
+        float,
+        typer.Option(
+            help="Estimated body Jaccard (sketch agreement) below which a candidate is not "
+            "verified; 0 verifies every candidate.",
+        ),
+    ] = DedupConfig.candidate_min_jaccard,
 ) -> None:
     """Dedup an existing Parquet file: writes OUT/mapping.parquet, one row per input row
     (doc_id, cluster_id, duplicate_of - null for canonicals and singletons -, kind,
     similarity, containment, reason). Optional title/source/published/updated columns feed
     the keep rule. Without the id column, ids are xxh64 of the text (-2, -3 for repeats).
     """
-    cfg = dataclasses.replace(
-        DedupConfig(),
-        min_similarity=threshold,
-        min_containment=containment,
-        lsh_threshold=lsh_threshold,
-        max_candidates=max_candidates,
-    )
+    try:
+        cfg = dataclasses.replace(
+            DedupConfig(),
+            min_similarity=threshold,
+            min_containment=containment,
+            lsh_threshold=lsh_threshold,
+            max_candidates=max_candidates,
+            candidate_min_jaccard=min_jaccard,
+        )
+    except ConfigError as exc:
+        raise _fail(str(exc).replace("dedup.candidate_min_jaccard", "--min-jaccard")) from None
     try:
         with progress_bars(Console(stderr=True)) as tick:
             s = dedup_parquet(input, out, text_col, id_col, cfg, tick)

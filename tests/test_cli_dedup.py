@@ -37,7 +37,8 @@ def test_dedup_writes_one_mapping_row_per_input_row(tmp_path: Path) -> None:
     assert m["duplicate_of"].drop_nulls().n_unique() == 1
 
 
-def test_dedup_max_candidates_reaches_the_config(tmp_path: Path, monkeypatch: Any) -> None:
+def _configs_seen(monkeypatch: Any) -> list[DedupConfig]:
+    """The configs `cleaner dedup` hands to the library, one per run."""
     import cleaner.commands.dedup as cmd
 
     seen: list[DedupConfig] = []
@@ -48,6 +49,11 @@ def test_dedup_max_candidates_reaches_the_config(tmp_path: Path, monkeypatch: An
         return real(*args)
 
     monkeypatch.setattr(cmd, "dedup_parquet", spy)
+    return seen
+
+
+def test_dedup_max_candidates_reaches_the_config(tmp_path: Path, monkeypatch: Any) -> None:
+    seen = _configs_seen(monkeypatch)
     src = tmp_path / "in.parquet"
     pl.DataFrame({"text": [CASES[0]["a"], CASES[0]["b"]]}).write_parquet(src)
     out = str(tmp_path / "out")
@@ -64,16 +70,7 @@ def test_dedup_max_candidates_reaches_the_config(tmp_path: Path, monkeypatch: An
 def test_dedup_min_jaccard_reaches_the_config_and_0_verifies_every_candidate(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
-    import cleaner.commands.dedup as cmd
-
-    seen: list[DedupConfig] = []
-    real = cmd.dedup_parquet
-
-    def spy(*args: Any) -> Any:
-        seen.append(args[4])
-        return real(*args)
-
-    monkeypatch.setattr(cmd, "dedup_parquet", spy)
+    seen = _configs_seen(monkeypatch)
     src = tmp_path / "in.parquet"
     pl.DataFrame({"text": [CASES[0]["a"], CASES[0]["b"]]}).write_parquet(src)
     args = ["dedup", str(src), str(tmp_path / "out"), "--text-col", "text", "--min-jaccard", "0"]

@@ -196,7 +196,7 @@ def _history(
     )
     pairs = pairs.filter(~pl.col("right").is_in(np.flatnonzero(own).tolist()))
     adj = _adjacency(pairs)
-    rows = np.unique(np.array([r for lst in adj.values() for _, _, r in lst], np.int64))
+    rows = np.unique(pairs["right"].to_numpy()).astype(np.int64)  # sorted history rows
     bodies = index.bodies(rows.tolist())
     # The same words tonight's stories are verified on, so a copy gets the same verdict
     # against last night's article as it would have got in one batch with it.

@@ -232,11 +232,18 @@ class Words:
         ['six', 'one']
         """
         sub, at = self.gather(rows)
-        lo = sub.offsets[at]
-        lengths = sub.offsets[at + 1] - lo
-        offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
-        at_byte = np.repeat(lo - offsets[:-1], lengths) + np.arange(offsets[-1])
-        return Words(offsets, np.asarray(sub.data)[at_byte] if len(at_byte) else _NO_BYTES)
+        lo, hi = sub.offsets[at], sub.offsets[at + 1]
+        offsets = np.r_[0, np.cumsum(hi - lo)].astype(np.int64)
+        if len(at) == 0:
+            return Words(offsets, _NO_BYTES)
+        # One slice per run of rows adjacent in `sub` (sorted rows are mostly one run):
+        # no index per byte, which would take eight times the words' size.
+        cut = np.flatnonzero(lo[1:] != hi[:-1]) + 1
+        starts, ends = lo[np.r_[0, cut]].tolist(), hi[np.r_[cut - 1, len(at) - 1]].tolist()
+        data = np.asarray(sub.data)
+        return Words(
+            offsets, np.concatenate([data[a:b] for a, b in zip(starts, ends, strict=True)])
+        )
 
     @staticmethod
     def concat(parts: list[Words]) -> Words:

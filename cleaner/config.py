@@ -188,6 +188,13 @@ class DedupConfig:
     # 128-slot estimate below it. What it removes are stories whose leads share a
     # sentence and little else, the candidates that grow with the batch. 0 verifies all.
     candidate_min_jaccard: float = 0.06
+    # ... nor those whose smaller body is estimated to be contained in the larger one to
+    # less than this (shared shingles over the smaller's, from the same agreement and the
+    # two token counts; `sketch.SlotFloor`). Verification judges containment, and a
+    # duplicate needs 0.35 of the shorter text's words matched exactly (fuzzy_floor), which
+    # keeps ~0.4 of its shingles; 0.2 is half that. Two stories of one size that share a
+    # lead sentence share far less. 0 leaves only candidate_min_jaccard.
+    candidate_min_containment: float = 0.2
     # An LSH bucket with more stories than this (a template shared by thousands) links
     # each member only to its `bucket_top` best-ranked stories instead of all pairs,
     # keeping candidate pairs linear in the batch size.
@@ -210,10 +217,10 @@ class DedupConfig:
     workers: int = 0
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.candidate_min_jaccard <= 1.0:
-            raise ConfigError(
-                f"dedup.candidate_min_jaccard must be in [0, 1], got {self.candidate_min_jaccard}"
-            )
+        for name in ("candidate_min_jaccard", "candidate_min_containment"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"dedup.{name} must be in [0, 1], got {value}")
 
 
 @dataclass(frozen=True, slots=True)

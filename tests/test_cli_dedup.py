@@ -79,6 +79,20 @@ def test_dedup_min_jaccard_reaches_the_config_and_0_verifies_every_candidate(
     assert [c.candidate_min_jaccard for c in seen] == [0.0]
 
 
+def test_dedup_min_containment_reaches_the_config(tmp_path: Path, monkeypatch: Any) -> None:
+    seen = _configs_seen(monkeypatch)
+    src = tmp_path / "in.parquet"
+    pl.DataFrame({"text": [CASES[0]["a"], CASES[0]["b"]]}).write_parquet(src)
+    args = ["dedup", str(src), str(tmp_path / "out"), "--text-col", "text"]
+    assert runner.invoke(_app(), args).exit_code == 0
+    assert runner.invoke(_app(), [*args, "--min-containment", "0.35"]).exit_code == 0
+    default = DedupConfig.candidate_min_containment
+    assert [c.candidate_min_containment for c in seen] == [default, 0.35]
+    res = runner.invoke(_app(), [*args, "--min-containment", "-0.5"])
+    assert res.exit_code == 2
+    assert "--min-containment must be in [0, 1], got -0.5" in " ".join(res.output.split())
+
+
 def test_dedup_min_jaccard_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
     src = tmp_path / "in.parquet"
     pl.DataFrame({"body": ["one story", "another"]}).write_parquet(src)
@@ -145,6 +159,9 @@ def test_explain_says_when_the_stage_would_not_verify_a_pair(tmp_path: Path) -> 
     text = " ".join(res.output.split())  # rich wraps to the terminal's width
     assert "not duplicates" in text
     assert "the dedup stage does not verify this pair" in text
+    out = json.loads(runner.invoke(_app(), ["explain", str(a), str(b), "--json"]).output)
+    # two bodies of one size: the containment floor (0.2 of either, J 0.11) decides, not J 0.06
+    assert out["slots_agreeing"] < out["slot_floor"] == 14
 
 
 def test_explain_ids_from_parquet_shows_template_guard(tmp_path: Path) -> None:

@@ -55,6 +55,13 @@ def dedup_cmd(
             "verified; 0 verifies every candidate.",
         ),
     ] = DedupConfig.candidate_min_jaccard,
+    min_containment: Annotated[
+        float,
+        typer.Option(
+            help="Estimated share of the smaller body's shingles in the larger one (sketch "
+            "agreement and lengths) below which a candidate is not verified; 0 turns it off.",
+        ),
+    ] = DedupConfig.candidate_min_containment,
 ) -> None:
     """Dedup an existing Parquet file: writes OUT/mapping.parquet, one row per input row
     (doc_id, cluster_id, duplicate_of - null for canonicals and singletons -, kind,
@@ -69,9 +76,11 @@ def dedup_cmd(
             lsh_threshold=lsh_threshold,
             max_candidates=max_candidates,
             candidate_min_jaccard=min_jaccard,
+            candidate_min_containment=min_containment,
         )
     except ConfigError as exc:
-        raise _fail(str(exc).replace("dedup.candidate_min_jaccard", "--min-jaccard")) from None
+        msg = str(exc).replace("dedup.candidate_min_jaccard", "--min-jaccard")
+        raise _fail(msg.replace("dedup.candidate_min_containment", "--min-containment")) from None
     try:
         with progress_bars(Console(stderr=True)) as tick:
             s = dedup_parquet(input, out, text_col, id_col, cfg, tick)
@@ -124,8 +133,8 @@ def explain_cmd(
     con.print(scores)
     if e.slots_agreeing < e.slot_floor:
         con.print(
-            "below the slot floor ([dedup] candidate_min_jaccard): the dedup stage does not "
-            "verify this pair",
+            "below the slot floor ([dedup] candidate_min_jaccard, candidate_min_containment): "
+            "the dedup stage does not verify this pair",
             highlight=False,
         )
     for title, rows in (

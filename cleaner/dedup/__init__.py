@@ -32,7 +32,7 @@ from cleaner.dedup.lsh import LshParams, candidate_arrays, cross_pairs, derive_p
 from cleaner.dedup.pairs import Candidates, DocStore, PairVerifier, Told
 from cleaner.dedup.result import DedupParams, DedupResult
 from cleaner.dedup.sign import Signed, WordSpool, folded_words, sign_texts, spool_array
-from cleaner.dedup.sketch import min_agreement
+from cleaner.dedup.sketch import SlotFloor
 from cleaner.dedup.verify import Verdict, verify
 from cleaner.progress import Progress, quiet
 
@@ -272,7 +272,7 @@ def deduplicate(
     rank[order] = np.arange(df.height)
     pairs = Candidates(
         *candidate_arrays(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
-    ).agreeing(sketch, min_agreement(cfg.candidate_min_jaccard, cfg.num_perm))
+    ).agreeing(sketch, n_tok, SlotFloor.of(cfg))
     del sketch
     hist = None
     if index is not None:

@@ -39,7 +39,7 @@ from cleaner.dedup.screen import (
     screen_rows,
     screen_texts,
 )
-from cleaner.dedup.sketch import agreement
+from cleaner.dedup.sketch import SlotFloor, agreement
 from cleaner.dedup.verify import Verdict, check
 from cleaner.progress import Progress, quiet
 
@@ -154,17 +154,21 @@ class Candidates:
     hits: I32
     rare: I32
 
-    def agreeing(self, sketch: U8, min_slots: int) -> Candidates:
-        """The pairs whose body sketches agree on at least `min_slots` slots (`sketch`).
+    def agreeing(self, sketch: U8, n_tokens: I64, floor: SlotFloor) -> Candidates:
+        """The pairs whose body sketches agree on at least the slots `floor` asks of them.
 
         >>> s = np.array([[1, 2], [1, 2], [1, 3]], np.uint8)
         >>> c = Candidates(*np.array([[1, 2], [0, 0], [1, 1], [1, 1]], np.int32))
-        >>> c.agreeing(s, 2).left.tolist(), c.agreeing(s, 0).left.tolist()
-        ([1], [1, 2])
+        >>> n_tokens = np.full(3, 300)
+        >>> c.agreeing(s, n_tokens, SlotFloor(2, 1.0, 0.0, 3)).left.tolist()
+        [1]
+        >>> c.agreeing(s, n_tokens, SlotFloor(2, 0.0, 0.0, 3)).left.tolist()
+        [1, 2]
         """
-        if min_slots <= 0 or len(self.left) == 0:
+        if (floor.min_jaccard <= 0 and floor.min_containment <= 0) or len(self.left) == 0:
             return self
-        ok = agreement(sketch, self.left, self.right) >= min_slots
+        need = floor.slots(n_tokens[self.left], n_tokens[self.right])
+        ok = agreement(sketch, self.left, self.right) >= need
         return Candidates(self.left[ok], self.right[ok], self.hits[ok], self.rare[ok])
 
     def ranked(

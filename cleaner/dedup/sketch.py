@@ -12,34 +12,75 @@ Every story keeps one byte of each of its body's MinHash slots (its sketch,
 `lsh.sketches`): two bodies agree on a slot with probability J + (1 - J) / 256, J their
 shingle Jaccard, so the agreement over `num_perm` slots estimates J for a few
 nanoseconds, next to the microseconds of an alignment. A candidate whose agreement
-stays below the count expected at `candidate_min_jaccard` is not verified.
+stays below the count expected at its floor (`SlotFloor`) is not verified: the Jaccard at
+which the smaller body would be `candidate_min_containment` contained in the larger, and
+at least `candidate_min_jaccard`. On the benchmark corpus, 200k and 1M stories verify
+2.16 and 2.31 candidates per story with this floor, 2.31 and 2.62 with the Jaccard floor
+alone.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from cleaner.dedup.jit import compiled, frozen
-from cleaner.dedup.keys import U8
+from cleaner.dedup.keys import I64, U8
+
+if TYPE_CHECKING:
+    from cleaner.config import DedupConfig
 
 _CHANCE = 1 / 256  # two unrelated slots share their low byte
 _THREADS = 2  # the box's cores; the counts do not depend on it
 
 
-def min_agreement(min_jaccard: float, num_perm: int) -> int:
-    """Slots two bodies must agree on: the count expected at `min_jaccard` (0: none).
+@dataclass(frozen=True, slots=True)
+class SlotFloor:
+    """The least agreement a candidate pair needs, from the sizes of its two bodies.
 
-    >>> min_agreement(0.06, 128), min_agreement(0.0, 128)
-    (8, 0)
+    Bodies of a and b shingles sharing s have Jaccard J = s / (a + b - s), and the
+    smaller one is contained in the larger to C = s / min(a, b). Verification judges
+    containment (a copy cut to a fifth of its story is a duplicate), so the floor is the
+    Jaccard at which the smaller body would be `min_containment` contained,
+    J = C m / (a + b - C m) with m = min(a, b), and never below `min_jaccard`: for two
+    bodies of one size, C 0.2 is J 0.11; for a body a fifth of the other's size, J 0.035
+    and `min_jaccard` decides.
+
+    >>> f = SlotFloor(128, 0.06, 0.2, 3)
+    >>> f.slots(np.array([302, 62, 302, 0]), np.array([302, 302, 5002, 302])).tolist()
+    [14, 8, 8, 8]
+    >>> SlotFloor(128, 0.0, 0.0, 3).slots(np.array([302]), np.array([302])).tolist()
+    [0]
     """
-    if not 0.0 <= min_jaccard <= 1.0:
-        raise ValueError(f"candidate_min_jaccard must be in [0, 1], got {min_jaccard}")
-    if min_jaccard == 0.0:
-        return 0
-    return int(num_perm * (min_jaccard + (1.0 - min_jaccard) * _CHANCE))
+
+    num_perm: int
+    min_jaccard: float
+    min_containment: float
+    shingle_size: int
+
+    def __post_init__(self) -> None:
+        for name in ("min_jaccard", "min_containment"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"candidate_{name} must be in [0, 1], got {getattr(self, name)}")
+
+    @staticmethod
+    def of(cfg: DedupConfig) -> SlotFloor:
+        return SlotFloor(
+            cfg.num_perm, cfg.candidate_min_jaccard, cfg.candidate_min_containment, cfg.shingle_size
+        )
+
+    def slots(self, tokens_a: npt.NDArray[np.integer], tokens_b: npt.NDArray[np.integer]) -> I64:
+        """Slots the bodies of `tokens_a[i]` and `tokens_b[i]` tokens must agree on."""
+        a = np.maximum(np.asarray(tokens_a, np.float64) - (self.shingle_size - 1), 1.0)
+        b = np.maximum(np.asarray(tokens_b, np.float64) - (self.shingle_size - 1), 1.0)
+        cm = self.min_containment * np.minimum(a, b)
+        j = np.maximum(self.min_jaccard, cm / (a + b - cm))
+        need = np.floor(self.num_perm * (j + (1.0 - j) * _CHANCE)).astype(np.int64)
+        return np.where(j > 0.0, need, 0)
 
 
 @compiled

@@ -18,7 +18,7 @@ from cleaner.dedup.align import align
 from cleaner.dedup.doc import Doc
 from cleaner.dedup.keys import exact_keys, fold_text, shingles, tokenize
 from cleaner.dedup.sign import sign_texts
-from cleaner.dedup.sketch import agreement, min_agreement
+from cleaner.dedup.sketch import SlotFloor, agreement
 from cleaner.dedup.verify import verify
 from cleaner.progress import Progress, quiet
 
@@ -147,7 +147,7 @@ class Explanation:
     exact: bool
     jaccard: float  # word-shingle Jaccard (what MinHash estimates)
     slots_agreeing: int  # body MinHash slots the two sketches agree on (`sketch`)
-    slot_floor: int  # fewer: a candidate pair the stage does not verify
+    slot_floor: int  # fewer: a pair the stage does not verify (`sketch.SlotFloor`)
     similarity: float
     containment: float
     duplicate: bool
@@ -191,8 +191,9 @@ def explain(
     sh = shingles(tb, cfg.shingle_size)
     sa, sb = set(sh.hashes[sh.doc == 0].tolist()), set(sh.hashes[sh.doc == 1].tolist())
     jac = len(sa & sb) / len(sa | sb) if sa | sb else 0.0
-    sketch = sign_texts(pl.Series([text_a, text_b], dtype=pl.Utf8), lsh_params(cfg)).sketch
-    slots = int(agreement(sketch, np.zeros(1, np.int32), np.ones(1, np.int32))[0])
+    signed = sign_texts(pl.Series([text_a, text_b], dtype=pl.Utf8), lsh_params(cfg))
+    slots = int(agreement(signed.sketch, np.zeros(1, np.int32), np.ones(1, np.int32))[0])
+    floor = int(SlotFloor.of(cfg).slots(signed.n_tokens[:1], signed.n_tokens[1:])[0])
     al = align(wa, wb, cfg.min_run)
     exact = bool(keys[0] == keys[1]) and bool(wa)
     kind: str | None
@@ -216,7 +217,7 @@ def explain(
         exact,
         jac,
         slots,
-        min_agreement(cfg.candidate_min_jaccard, cfg.num_perm),
+        floor,
         sim,
         cont,
         v_dup,

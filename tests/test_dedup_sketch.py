@@ -114,6 +114,32 @@ def test_the_floor_is_symmetric_and_never_below_either_floor_alone(
     assert ((floor >= 0) & (floor <= 128)).all()
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(
+        np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 130)), elements=st.integers(0, 2)
+    ),
+    st.data(),
+    st.floats(0.0, 1.0),
+    st.floats(0.0, 1.0),
+)
+def test_the_compiled_floor_is_the_count_against_the_numpy_floor(
+    sketch: np.ndarray, data: st.DataObject, min_jaccard: float, min_containment: float
+) -> None:
+    """`passing` = `agreement` >= `slots`: the compiled pass and its numpy spec agree."""
+    rows = st.integers(0, sketch.shape[0] - 1)
+    n = data.draw(st.integers(0, 40))
+    left = np.array(data.draw(st.lists(rows, min_size=n, max_size=n)), np.int32)
+    right = np.array(data.draw(st.lists(rows, min_size=n, max_size=n)), np.int32)
+    n_tokens = np.array(
+        data.draw(st.lists(st.integers(0, 3000), min_size=len(sketch), max_size=len(sketch))),
+        np.int64,
+    )
+    floor = SlotFloor(sketch.shape[1], min_jaccard, min_containment, data.draw(st.integers(1, 5)))
+    want = agreement(sketch, left, right) >= floor.slots(n_tokens[left], n_tokens[right])
+    assert floor.passing(sketch, left, right, n_tokens).tolist() == want.tolist()
+
+
 def test_agreeing_keeps_exactly_the_pairs_at_or_above_the_floor() -> None:
     sketch = np.array([[1, 2, 3, 4], [1, 2, 3, 9], [1, 9, 9, 9], [7, 7, 7, 7]], np.uint8)
     c = Candidates(*np.array([[1, 2, 3, 2], [0, 0, 0, 1], [5, 6, 7, 8], [1, 2, 3, 4]], np.int32))

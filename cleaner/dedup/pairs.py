@@ -39,7 +39,7 @@ from cleaner.dedup.screen import (
     screen_rows,
     screen_texts,
 )
-from cleaner.dedup.sketch import SlotFloor, agreement
+from cleaner.dedup.sketch import SlotFloor
 from cleaner.dedup.verify import Verdict, check
 from cleaner.progress import Progress, quiet
 
@@ -167,8 +167,7 @@ class Candidates:
         """
         if (floor.min_jaccard <= 0 and floor.min_containment <= 0) or len(self.left) == 0:
             return self
-        need = floor.slots(n_tokens[self.left], n_tokens[self.right])
-        ok = agreement(sketch, self.left, self.right) >= need
+        ok = floor.passing(sketch, self.left, self.right, n_tokens)
         return Candidates(self.left[ok], self.right[ok], self.hits[ok], self.rare[ok])
 
     def ranked(

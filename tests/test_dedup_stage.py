@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cleaner.dedup.keys as keys_module
 from bench.corpus import invented_sentences, make_corpus
 from cleaner.config import DedupConfig
 from cleaner.dedup import (
@@ -389,9 +390,17 @@ def test_word_spool_keeps_chunks_in_order_in_memory_or_on_disk() -> None:
     assert file.closed
 
 
-def test_gathered_words_are_the_rows_words_read_from_the_spooled_file() -> None:
-    """Workers screen a span's rows from a small buffer read with pread, never the map:
-    same texts, in any row order and with repeats, runs of consecutive rows included."""
+@pytest.mark.parametrize("read", ["preadv", "pread"])
+def test_gathered_words_are_the_rows_words_read_from_the_spooled_file(
+    read: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers screen a span's rows from a small buffer read with preadv (pread where
+    there is none), never the map: same texts, in any row order and with repeats, runs of
+    consecutive rows included."""
+    if read == "pread":
+        monkeypatch.setattr(keys_module, "_PREADV", None)
+    elif keys_module._PREADV is None:
+        pytest.skip("no os.preadv here")
     parts = _word_parts()
     expected = Words.concat(parts)
     spool = WordSpool(0)

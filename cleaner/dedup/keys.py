@@ -163,6 +163,8 @@ def _fold_fast(texts: pl.Series) -> pl.Series:
 # Reading at an offset without moving the file's position (workers share the file);
 # not on Windows, where texts are read through the map.
 _PREAD: Callable[[int, int, int], bytes] | None = getattr(os, "pread", None)
+# ... and straight into a buffer of ours, without a bytes object per read to join after.
+_PREADV: Callable[[int, list[memoryview], int], int] | None = getattr(os, "preadv", None)
 
 
 @dataclass(frozen=True)
@@ -211,17 +213,24 @@ class Words:
         if len(uniq) == 0:
             return Words(np.zeros(1, np.int64), _NO_BYTES), at.astype(np.int64, copy=False)
         cut = np.flatnonzero(np.diff(uniq) != 1) + 1
-        firsts = uniq[np.r_[0, cut]].tolist()
-        lasts = (uniq[np.r_[cut - 1, len(uniq) - 1]] + 1).tolist()
-        offsets = self.offsets
+        starts = self.offsets[uniq[np.r_[0, cut]]]  # one read per run of consecutive rows
+        ends = self.offsets[uniq[np.r_[cut - 1, len(uniq) - 1]] + 1]
+        local = np.r_[0, np.cumsum(self.offsets[uniq + 1] - self.offsets[uniq])].astype(np.int64)
         fd = self.file.fileno()
-        chunks = [
-            _PREAD(fd, int(offsets[hi]) - int(offsets[lo]), int(offsets[lo]))
-            for lo, hi in zip(firsts, lasts, strict=True)
-        ]
-        local = np.r_[0, np.cumsum(offsets[uniq + 1] - offsets[uniq])].astype(np.int64)
-        words = Words(local, np.frombuffer(b"".join(chunks), np.uint8))
-        return words, at.astype(np.int64, copy=False)
+        if _PREADV is None:
+            reads = zip(starts.tolist(), ends.tolist(), strict=True)
+            data = np.frombuffer(b"".join(_PREAD(fd, hi - lo, lo) for lo, hi in reads), np.uint8)
+        else:
+            data = np.empty(int(local[-1]), np.uint8)
+            view, at_run = data.data, np.r_[0, np.cumsum(ends - starts)].tolist()
+            got = sum(
+                _PREADV(fd, [view[at_run[k] : at_run[k + 1]]], start)
+                for k, start in enumerate(starts.tolist())
+            )
+            data = data if got == len(data) else data[:got]
+        if len(data) != local[-1]:  # the file is the spool's own: a short read is damage
+            raise OSError(f"spooled words: read {len(data)} of {local[-1]} bytes")
+        return Words(local, data), at.astype(np.int64, copy=False)
 
     def take(self, rows: I64) -> Words:
         """The words of `rows`, in that order, as a buffer of their own (a copy).

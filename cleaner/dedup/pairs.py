@@ -28,13 +28,11 @@ import numpy as np
 import numpy.typing as npt
 
 from cleaner.config import DedupConfig
-from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.doc import Doc
 from cleaner.dedup.keys import I32, I64, U8, Words
 from cleaner.dedup.screen import (
     GUARD,
     PASS,
-    FactCounts,
     screen_params,
     screen_rows,
     screen_texts,
@@ -70,23 +68,13 @@ class DocStore:
 
 
 class _Cached:
-    """Per-process row cache: a story is verified against up to max_candidates others."""
+    """What a worker verifies with; `doc` caches the parent's own checks (star clusters)."""
 
     def __init__(self, store: DocStore, cfg: DedupConfig) -> None:
         self.cfg = cfg
         self.words = store.words
         self.screen = screen_params(cfg)
         self.doc = lru_cache(maxsize=8192)(store.doc)
-
-    def check(
-        self,
-        a: int,
-        b: int,
-        known: FactCounts | None = None,
-        codes: PairCodes | None = None,
-    ) -> Verdict:
-        """The rapidfuzz check alone, for a pair the screen passed."""
-        return check(self.doc(a), self.doc(b), self.cfg, known, codes)
 
 
 _WORKER: tuple[_Cached, I64, I64] | None = None  # set in the parent just before the fork
@@ -128,9 +116,19 @@ def _run_range(span: tuple[int, int]) -> Told:
     codes = screened.codes
     found: list[tuple[int, Verdict]] = []
     stopped = codes == GUARD
+    docs: dict[int, Doc] = {}  # the span's stories, from the words just read, not again
+
+    def doc(j: int) -> Doc:
+        d = docs.get(j)
+        if d is None:
+            d = docs[j] = Doc(words.text(j))
+        return d
+
+    at_a, at_b = at[: hi - lo].tolist(), at[hi - lo :].tolist()
     for k in np.flatnonzero(codes == PASS).tolist():
         i = lo + k
-        v = one.check(int(a[i]), int(b[i]), screened.fact_counts(k), screened.words[k])
+        known, pair_codes = screened.fact_counts(k), screened.words[k]
+        v = check(doc(at_a[k]), doc(at_b[k]), one.cfg, known, pair_codes)
         if v.duplicate:
             found.append((i, v))
         elif v.template_changes:

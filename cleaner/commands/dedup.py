@@ -18,6 +18,11 @@ from cleaner.errors import ConfigError
 
 DEDUP_EXAMPLE = "Example: cleaner dedup stories.parquet out/ --text-col text --threshold 0.8"
 EXPLAIN_EXAMPLE = "Example: cleaner explain d-3f2a9c d-77b01e --out clean"
+# Config keys that DedupConfig checks itself, and the `cleaner dedup` option setting each.
+_OPTION_OF_KEY = {
+    "candidate_min_jaccard": "--min-jaccard",
+    "candidate_min_containment": "--min-containment",
+}
 
 
 def _fail(msg: str) -> typer.Exit:
@@ -78,9 +83,11 @@ def dedup_cmd(
             candidate_min_jaccard=min_jaccard,
             candidate_min_containment=min_containment,
         )
-    except ConfigError as exc:
-        msg = str(exc).replace("dedup.candidate_min_jaccard", "--min-jaccard")
-        raise _fail(msg.replace("dedup.candidate_min_containment", "--min-containment")) from None
+    except ConfigError as exc:  # name the option the user typed, not the config key
+        msg = str(exc)
+        for key, option in _OPTION_OF_KEY.items():
+            msg = msg.replace(f"dedup.{key}", option)
+        raise _fail(msg) from None
     try:
         with progress_bars(Console(stderr=True)) as tick:
             s = dedup_parquet(input, out, text_col, id_col, cfg, tick)

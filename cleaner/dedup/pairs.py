@@ -116,14 +116,8 @@ def _run_range(span: tuple[int, int]) -> Told:
     codes = screened.codes
     found: list[tuple[int, Verdict]] = []
     stopped = codes == GUARD
-    docs: dict[int, Doc] = {}  # the span's stories, from the words just read, not again
-
-    def doc(j: int) -> Doc:
-        d = docs.get(j)
-        if d is None:
-            d = docs[j] = Doc(words.text(j))
-        return d
-
+    # The span's stories as Docs, from the words just read, not read again.
+    doc = lru_cache(maxsize=None)(lambda j: Doc(words.text(j)))
     at_a, at_b = at[: hi - lo].tolist(), at[hi - lo :].tolist()
     for k in np.flatnonzero(codes == PASS).tolist():
         i = lo + k

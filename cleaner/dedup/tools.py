@@ -16,7 +16,7 @@ from cleaner.config import DedupConfig
 from cleaner.dedup import BATCH_SCHEMA, check_ids, deduplicate, lsh_params
 from cleaner.dedup.align import align
 from cleaner.dedup.doc import Doc
-from cleaner.dedup.keys import exact_keys, fold_text, shingles, tokenize
+from cleaner.dedup.keys import fold_text, shingles, tokenize
 from cleaner.dedup.sign import sign_texts
 from cleaner.dedup.sketch import SlotFloor, agreement
 from cleaner.dedup.verify import verify
@@ -187,15 +187,14 @@ def explain(
     """
     wa, wb = fold_text(text_a).split(), fold_text(text_b).split()
     tb = tokenize(pl.Series([text_a, text_b]))
-    keys = exact_keys(tb)
     sh = shingles(tb, cfg.shingle_size)
     sa, sb = set(sh.hashes[sh.doc == 0].tolist()), set(sh.hashes[sh.doc == 1].tolist())
     jac = len(sa & sb) / len(sa | sb) if sa | sb else 0.0
-    signed = sign_texts(pl.Series([text_a, text_b], dtype=pl.Utf8), lsh_params(cfg))
+    signed = sign_texts(pl.Series([text_a, text_b], dtype=pl.Utf8), lsh_params(cfg))  # as dedup
     slots = int(agreement(signed.sketch, np.zeros(1, np.int32), np.ones(1, np.int32))[0])
     floor = int(SlotFloor.of(cfg).slots(signed.n_tokens[:1], signed.n_tokens[1:])[0])
     al = align(wa, wb, cfg.min_run)
-    exact = bool(keys[0] == keys[1]) and bool(wa)
+    exact = bool(signed.exact[0] == signed.exact[1]) and bool(wa)
     kind: str | None
     changes: tuple[tuple[str, str], ...]
     sim, cont = al.similarity, al.containment

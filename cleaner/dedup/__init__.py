@@ -26,6 +26,7 @@ from cleaner.dedup.cluster import (
     keep_order_frame,
 )
 from cleaner.dedup.doc import Doc
+from cleaner.dedup.heap import acyclic
 from cleaner.dedup.index import DedupIndex, IndexMismatchError
 from cleaner.dedup.keys import I64, KEY_VERSION, Words
 from cleaner.dedup.lsh import LshParams, candidate_arrays, cross_pairs, derive_params
@@ -274,26 +275,28 @@ def deduplicate(
         *candidate_arrays(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
     ).agreeing(sketch, n_tok, SlotFloor.of(cfg))
     del sketch
-    hist = None
-    if index is not None:
-        hist = _history(index, df, exact, bands, cfg, words, progress)
-    bands = spool_array(bands)  # read again only to save the index
-    infos = doc_infos(df, n_tok)  # after the candidate search, the stage's peak
+    # Millions of DocInfos, adjacency entries, Verdicts and reasons, none in a cycle.
+    with acyclic():
+        hist = None
+        if index is not None:
+            hist = _history(index, df, exact, bands, cfg, words, progress)
+        bands = spool_array(bands)  # read again only to save the index
+        infos = doc_infos(df, n_tok)  # after the candidate search, the stage's peak
 
-    def check(a: Doc, b: Doc) -> Verdict:
-        return verify(a, b, cfg)
+        def check(a: Doc, b: Doc) -> Verdict:
+            return verify(a, b, cfg)
 
-    verifier = PairVerifier(DocStore(words), cfg, progress)
-    inputs = Inputs(
-        infos=infos,
-        order=order,
-        exact=[int(k) for k in exact],
-        pairs=pairs,
-        doc=verifier.one.doc,
-        verify_rows=verifier.telling,
-    )
-    mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)
-    del inputs, infos, verifier, pairs  # words, candidates, DocInfos: not needed any more
+        verifier = PairVerifier(DocStore(words), cfg, progress)
+        inputs = Inputs(
+            infos=infos,
+            order=order,
+            exact=[int(k) for k in exact],
+            pairs=pairs,
+            doc=verifier.one.doc,
+            verify_rows=verifier.telling,
+        )
+        mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)
+        del inputs, infos, verifier, pairs  # words, candidates, DocInfos: not needed any more
     if index is not None and index.size:
         known = index.meta.select("doc_id", pl.col("cluster_id").alias("known_cluster"))
         mapping = (

@@ -17,7 +17,6 @@ the same verdicts.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import warnings
@@ -29,6 +28,7 @@ import numpy.typing as npt
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.doc import Doc
+from cleaner.dedup.heap import acyclic
 from cleaner.dedup.keys import I32, I64, U8, Words
 from cleaner.dedup.screen import (
     GUARD,
@@ -259,24 +259,21 @@ class PairVerifier:
         # cycle; the cyclic collector would walk the whole heap (a DocInfo per story in
         # the parent, inherited by forked workers) again and again. Workers are forked
         # with it off; reference counting still frees everything.
-        collecting = gc.isenabled()
-        gc.disable()
         try:
-            if workers <= 1 or n < MIN_PARALLEL_PAIRS or not fork:
-                for span in spans:
-                    out.append(_run_range(span))
-                    self.progress(stage, span[1], n)
-                return Told.join(out)
-            with warnings.catch_warnings():
-                # Python 3.12+ warns about fork in a process with threads (polars'
-                # pool); workers never call into polars, see the module docstring.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    for span, part in zip(spans, pool.imap(_run_range, spans), strict=True):
-                        out.append(part)
+            with acyclic():
+                if workers <= 1 or n < MIN_PARALLEL_PAIRS or not fork:
+                    for span in spans:
+                        out.append(_run_range(span))
                         self.progress(stage, span[1], n)
-            return Told.join(out)
+                    return Told.join(out)
+                with warnings.catch_warnings():
+                    # Python 3.12+ warns about fork in a process with threads (polars'
+                    # pool); workers never call into polars, see the module docstring.
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    with multiprocessing.get_context("fork").Pool(workers) as pool:
+                        for span, part in zip(spans, pool.imap(_run_range, spans), strict=True):
+                            out.append(part)
+                            self.progress(stage, span[1], n)
+                return Told.join(out)
         finally:
             _WORKER = None
-            if collecting:
-                gc.enable()

@@ -1,0 +1,35 @@
+"""The cyclic garbage collector paused while dedup builds millions of acyclic objects.
+
+Dedup makes a `DocInfo` per story, a dict entry and a `Verdict` per verified match, a
+string per mapping row: none of them in a reference cycle, so reference counting frees
+them all. The cyclic collector would still walk every live object again and again as
+they pile up: at a million stories, building the DocInfos took 2.5 s with it and 1.3 s
+without (200k: 0.4 and 0.3 s), a cost that grows faster than the batch.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def acyclic() -> Iterator[None]:
+    """Run the block with the cyclic collector off; its previous state is restored after.
+
+    Nested blocks are fine: only the outermost one that turned it off turns it on again.
+
+    >>> with acyclic():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

@@ -1,18 +1,27 @@
-"""How dedup's cost grows with the batch when the corpus's density does not.
+"""How dedup's cost grows with the batch, with the corpus's density held or growing.
 
-    nice python -m bench.dedup_scaling --base 25000 --copies 1 8 40
+    nice python -m bench.dedup_scaling --base 25000 --copies 1 8 40 \
+        --prefixes 50000 200000 1000000 --repeats 3
 
 The benchmark corpus draws its base stories from a fixed pool of gold sentences, so a
 larger corpus is also a denser one: at 1M every sentence is in ~280 stories, and a story
-has more candidates that share a sentence with it. This run separates the two. It takes
-the labelled corpus of `--base` stories and writes K copies of it side by side, each with
-its letters and digits enciphered by its own substitution alphabet (case, punctuation,
-number formats and word lengths kept; copy 0 is the corpus itself). The copies share
-almost no words, so each is a batch of the same density as the base, and K copies are K
-times the work of one if the cost is linear. `cleaner dedup` runs on each (from the file,
-in a subprocess of its own, like the benchmark's `ours-file` row); the run prints one
-line per K and a Markdown table with time per story, verified pairs per story and
-accuracy.
+has more candidates that share a sentence with it. This run separates the two.
+
+- `--copies K ...`: the labelled corpus of `--base` stories, written K times side by
+  side, each copy with its letters and digits enciphered by its own substitution
+  alphabet (case, punctuation, number formats and word lengths kept; copy 0 is the
+  corpus itself). The copies share almost no words, so each is a batch of the same
+  density as the base, and K copies are K times the work of one if the cost is linear.
+- `--prefixes N ...`: the first N rows of the largest benchmark corpus (the benchmark's
+  own stories; its density grows with N, as the benchmark's does).
+
+`cleaner dedup` runs on each (from the file, in a subprocess of its own, like the
+benchmark's `ours-file` row), `--repeats` times, the order reversed on every other
+pass so the box's drift does not fall on one size; the medians are reported. Besides
+wall and CPU time per story, each run splits its wall time in two: the verification of
+candidate pairs (`PairVerifier.telling`), per verified pair, and the rest, per story. A
+cost linear in the stories and in the pairs verified keeps both flat while the pairs per
+story follow the corpus's density. One JSON line per run, then a Markdown table.
 Results are recorded by hand in bench/results/dedup.md.
 """
 
@@ -21,10 +30,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
+import statistics
 import string
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -62,8 +74,9 @@ def encipher(df: pl.DataFrame, copy: int) -> pl.DataFrame:
     >>> encipher(df, 0)["body"][0], encipher(df, 0)["doc_id"][0]
     ('Ab 12, ba.', 'd1')
     >>> out = encipher(df, 2)
-    >>> out["doc_id"][0], out["label"][0], out["body"][0][2:7] == " 12, "
-    ('d1~2', 's1~2', True)
+    >>> body = out["body"][0]
+    >>> out["doc_id"][0], out["label"][0], body[2] + body[5:7], body[3:5] == "12"
+    ('d1~2', 's1~2', ' , ', False)
     """
     if copy == 0:
         return df
@@ -87,39 +100,73 @@ def scaled(base: int, copies: int) -> Path:
     return path
 
 
+def prefix(n: int, of: int) -> Path:
+    """bench/out/prefix_<n>_of_<of>.parquet: the first `n` rows of the benchmark corpus
+    of `of` rows, written once (the corpus itself when `n == of`)."""
+    if n == of:
+        return corpus(of)
+    path = OUT / f"prefix_{n}_of_{of}.parquet"
+    if not path.exists():
+        pl.scan_parquet(corpus(of)).head(n).sink_parquet(path)
+    return path
+
+
+def split(wall: float, verify_s: float, docs: int, pairs: int) -> tuple[float, float]:
+    """(µs a story outside verification, µs a verified pair) of one run.
+
+    >>> split(10.0, 6.0, 100_000, 400_000)
+    (40.0, 15.0)
+    """
+    return (
+        round((wall - verify_s) / docs * 1e6, 1),
+        round(verify_s / pairs * 1e6, 1) if pairs else 0.0,
+    )
+
+
 def one(path: Path) -> dict[str, object]:
-    """`cleaner dedup` on `path` from the file: wall time, pairs verified, accuracy."""
+    """`cleaner dedup` on `path` from the file: wall and CPU time, the time verifying
+    pairs, pairs verified, accuracy."""
     import tempfile
 
     from cleaner.config import DedupConfig
     from cleaner.dedup import pairs
     from cleaner.dedup.tools import dedup_parquet
 
-    verified = [0]
+    verified, verifying = [0], [0.0]
     telling = pairs.PairVerifier.telling
 
     def counted(self: pairs.PairVerifier, a: object, b: object, stage: str = "pairs") -> object:
         verified[0] += len(a)  # type: ignore[arg-type]
-        return telling(self, a, b, stage)  # type: ignore[arg-type]
+        t = time.perf_counter()
+        try:
+            return telling(self, a, b, stage)  # type: ignore[arg-type]
+        finally:
+            verifying[0] += time.perf_counter() - t
 
     pairs.PairVerifier.telling = counted  # type: ignore[method-assign,assignment]
     labels = pl.read_parquet(path, columns=["doc_id", "label", "family"])
     with tempfile.TemporaryDirectory() as out, TreeMemory() as tree:
+        cpu0 = _cpu()
         t0 = time.perf_counter()
         mapping = pl.read_parquet(
             dedup_parquet(path, Path(out), "body", "doc_id", DedupConfig()).path
         )
         wall = time.perf_counter() - t0
+        cpu = _cpu() - cpu0  # the forked verification workers are joined by now
     pred = labels.join(mapping, on="doc_id", how="left").select(
         "doc_id", pl.col("cluster_id").alias("cluster")
     )
     s = score(labels, pred)
     n = labels.height
+    outside, per_pair = split(wall, verifying[0], n, verified[0])
     return {
         "docs": n,
         "wall_s": round(wall, 2),
         "us_per_story": round(wall / n * 1e6, 1),
+        "cpu_us_per_story": round(cpu / n * 1e6, 1),
         "pairs_per_story": round(verified[0] / n, 3),
+        "us_per_story_outside_verification": outside,
+        "us_per_verified_pair": per_pair,
         "peak_tree_pss_mb": tree.peak_kb // 1024,
         "f1": round(s.f1, 4),
         "recall": round(s.recall, 4),
@@ -127,30 +174,62 @@ def one(path: Path) -> dict[str, object]:
     }
 
 
+def _cpu() -> float:
+    """User and system seconds of this process and its joined children."""
+    use = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return sum(u.ru_utime + u.ru_stime for u in use)
+
+
+def medians(runs: Sequence[dict[str, object]]) -> dict[str, object]:
+    """Each measure's median over repeated runs of one file (the rest from the first).
+
+    >>> medians([{"docs": 5, "wall_s": 3.0}, {"docs": 5, "wall_s": 1.0},
+    ...          {"docs": 5, "wall_s": 2.0}])
+    {'docs': 5, 'wall_s': 2.0}
+    """
+    out = dict(runs[0])
+    for key, value in out.items():
+        if isinstance(value, float):
+            out[key] = statistics.median(float(r[key]) for r in runs)  # type: ignore[arg-type]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", type=int, default=25_000)
-    ap.add_argument("--copies", type=int, nargs="+", default=[1, 8, 40])
+    ap.add_argument("--copies", type=int, nargs="*", default=[1, 8, 40])
+    ap.add_argument("--prefixes", type=int, nargs="*", default=[])
+    ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(one(args.one)))
         return
-    rows = []
-    for k in args.copies:
-        path = scaled(args.base, k)
-        cmd = [sys.executable, "-m", "bench.dedup_scaling", "--one", str(path)]
-        res = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        row = {"copies": k, **json.loads(res.stdout.strip().splitlines()[-1])}
-        print(json.dumps(row), flush=True)
-        rows.append(row)
+    files = [(f"{k} enciphered copies of {args.base:,}", scaled(args.base, k)) for k in args.copies]
+    if args.prefixes:
+        largest = max(args.prefixes)
+        files += [(f"first {n:,} of {largest:,}", prefix(n, largest)) for n in args.prefixes]
+    runs: dict[str, list[dict[str, object]]] = {name: [] for name, _ in files}
+    for rep in range(args.repeats):
+        for name, path in files if rep % 2 == 0 else files[::-1]:
+            cmd = [sys.executable, "-m", "bench.dedup_scaling", "--one", str(path)]
+            res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            row = {"corpus": name, **json.loads(res.stdout.strip().splitlines()[-1])}
+            print(json.dumps(row), flush=True)
+            runs[name].append(row)
     print()
-    print("| copies of the base | docs | wall s | µs per story | pairs per story | F1 | PSS MB |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
+    print(
+        "| corpus | docs | wall s | µs per story | CPU µs per story | pairs per story "
+        "| µs per story outside verification | µs per verified pair | F1 | PSS MB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, _ in files:
+        r = medians(runs[name])
         print(
-            f"| {r['copies']} | {r['docs']} | {r['wall_s']} | {r['us_per_story']} | "
-            f"{r['pairs_per_story']} | {r['f1']} | {r['peak_tree_pss_mb']} |"
+            f"| {name} | {r['docs']} | {r['wall_s']} | {r['us_per_story']} | "
+            f"{r['cpu_us_per_story']} | {r['pairs_per_story']} | "
+            f"{r['us_per_story_outside_verification']} | {r['us_per_verified_pair']} | "
+            f"{r['f1']} | {r['peak_tree_pss_mb']} |"
         )
 
 

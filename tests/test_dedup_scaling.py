@@ -4,11 +4,13 @@ share no word with the others, or K copies would not be K times one batch's work
 
 from __future__ import annotations
 
+import doctest
 import re
 
 import polars as pl
 
-from bench.dedup_scaling import alphabet, encipher
+import bench.dedup_scaling
+from bench.dedup_scaling import alphabet, encipher, medians, split
 
 TEXT = "Acme Holdings reported 12.5% growth, said CEO O'Neil; shares rose 3 cents."
 DF = pl.DataFrame(
@@ -61,3 +63,23 @@ def test_alphabets_are_permutations_and_fixed_per_copy() -> None:
     assert sorted(src) == sorted(dst)
     assert alphabet(7) == (src, dst)
     assert alphabet(7) != alphabet(8)
+
+
+def test_the_modules_examples_hold() -> None:
+    assert doctest.testmod(bench.dedup_scaling).failed == 0
+
+
+def test_a_run_splits_into_verification_per_pair_and_the_rest_per_story() -> None:
+    # 70 s for a million stories, 33 s of it verifying 2.3M pairs.
+    assert split(70.0, 33.0, 1_000_000, 2_300_000) == (37.0, 14.3)
+    assert split(1.0, 0.0, 10, 0) == (100000.0, 0.0)  # nothing verified: no pair cost
+
+
+def test_medians_take_each_measure_on_its_own() -> None:
+    runs = [
+        {"corpus": "a", "docs": 3, "wall_s": 9.0, "pairs_per_story": 2.0},
+        {"corpus": "a", "docs": 3, "wall_s": 7.0, "pairs_per_story": 2.0},
+        {"corpus": "a", "docs": 3, "wall_s": 8.0, "pairs_per_story": 2.0},
+    ]
+    assert medians(runs) == {"corpus": "a", "docs": 3, "wall_s": 8.0, "pairs_per_story": 2.0}
+    assert medians(runs[:2])["wall_s"] == 8.0  # an even count: the mean of the middle two

@@ -414,12 +414,17 @@ def other_inner_name(buf, A, B, changes, fl):  # pragma: no cover - compiled
 def nested_stop(buf, A, B, changes, fl):  # pragma: no cover - compiled
     """Why a short pair whose facts are nested is still two stories, 0 if it is not.
 
-    Every fact of one text is in the other, yet a name inside the shared text faces a
-    clearly other name (`screen_words.other_name`), found elsewhere in the longer text:
-    "Forward Fairbanks scored" for "Forward Underhill scored ... and Fairbanks added" is
-    another match report. `verify.check` applies the same rule to the Python guard's
-    findings.
+    Every fact of one text is in the other, yet the alignment shows a number changed
+    for another, or a name inside the shared text facing a clearly other name
+    (`screen_words.other_name`), the first one found elsewhere in the longer text:
+    "winds of 11 kilometres" for "winds of 36 kilometres ... the low will fall to 11
+    degrees" is another forecast, "Forward Fairbanks scored" for "Forward Underhill
+    scored ... and Fairbanks added" another match report. `verify.check` applies the
+    same rule to the Python guard's findings.
     """
+    for e in range(len(changes)):
+        if A[3][changes[e, 0]] & NUMBER:
+            return SHORT_NUMBER
     return SHORT_NAME if other_inner_name(buf, A, B, changes, fl) else 0
 
 

@@ -155,16 +155,20 @@ def check(
     elif nested:
         # Every number and name of one text is in the other, as often: no fact was
         # swapped for another, so this cannot be the same template filled with other
-        # facts. Except in a short text, where a name inside the shared text facing a
-        # clearly other name is another story even if that name is elsewhere in the
-        # other text (`guard_kernel.nested_stop`, which the screen applies to the texts
-        # it parses: known, and not stopped, means it found none).
+        # facts. Except in a short text, where a number the alignment shows changed, or
+        # a name inside the shared text facing a clearly other name, is another story
+        # even if it is elsewhere in the other text (`guard_kernel.nested_stop`, which
+        # the screen applies to the texts it parses: known, and not stopped, means it
+        # found none).
         if known is not None or short >= cfg.template_short_tokens:
             return Verdict(True, kind, sim, cont, (), rule)
         changes, facts, inner_names = fact_changes(a, b, cfg.template_name_similarity)
-        if not _other_inner_name(inner_names, cfg):
+        if any(is_number(x) for x, _ in changes):
+            stop = SHORT_NUMBER
+        elif _other_inner_name(inner_names, cfg):
+            stop = SHORT_NAME
+        else:
             return Verdict(True, kind, sim, cont, (), rule)
-        stop = SHORT_NAME
     else:
         # Texts the screen cannot parse (letters outside Latin-1): the guard in Python.
         changes, facts, inner_names = fact_changes(a, b, cfg.template_name_similarity)

@@ -22,6 +22,7 @@ from cleaner.dedup.align import Keys, same_word
 from cleaner.dedup.doc import Doc, WordFlags, is_name, is_number
 from cleaner.dedup.guard_kernel import MOVED_MAX_STRETCHES as _MOVED_MAX_STRETCHES
 from cleaner.dedup.guard_kernel import MOVED_MIN_WORDS as _MOVED_MIN_WORDS
+from cleaner.dedup.guard_kernel import NESTED_NUMBER_CONTEXT as _NESTED_NUMBER_CONTEXT
 from cleaner.dedup.screen_words import NAME, NUMBER
 
 _FACTS = NUMBER | NAME
@@ -85,6 +86,52 @@ def fact_changes(
     Such a name is inside the shared text, not a cruft line or a rewritten start or end.
     The words are read only where both sides hold a number or a name (`doc.WordFlags`).
     """
+    changes, facts, inner_names, _ = _fact_changes(sa, sb, name_similarity)
+    return changes, facts, inner_names
+
+
+def number_inside_shared(sa: Doc, sb: Doc, name_similarity: float) -> bool:
+    """Whether a number the guard finds changed sits inside the shared text: the
+    `NESTED_NUMBER_CONTEXT` words before it and after it equal on both sides
+    (`guard_kernel.nested_stop`'s test for short texts whose facts are nested).
+
+    >>> number_inside_shared(Doc.of("Heavy rain of 11 mm is expected in Leeds."),
+    ...                      Doc.of("Heavy rain of 36 mm is expected in Leeds, 11 degrees."), 0.75)
+    True
+    >>> number_inside_shared(Doc.of("At 6:49 AM Where is it"),
+    ...                      Doc.of("At 6:33 AM Taking it on, 49 times"), 0.75)
+    False
+    """
+    _, _, _, at = _fact_changes(sa, sb, name_similarity)
+    keys = (sa.lower, sb.lower)
+    n = _NESTED_NUMBER_CONTEXT
+    return any(is_number(sa.words[x]) and shared_around(keys, x, y, n) for x, y in at)
+
+
+def shared_around(keys: Keys, x: int, y: int, n: int) -> bool:
+    """Whether the `n` words before word x of a equal the `n` before word y of b, and
+    the `n` after them too.
+
+    >>> shared_around(("a b c X d e f".split(), "a b c Y d e f".split()), 3, 3, 3)
+    True
+    >>> shared_around(("a b c X d e f".split(), "a b c Y d e".split()), 3, 3, 3)
+    False
+    """
+    ka, kb = keys
+    if x < n or y < n or x + n >= len(ka) or y + n >= len(kb):
+        return False
+    return all(ka[x - k] == kb[y - k] and ka[x + k] == kb[y + k] for k in range(1, n + 1))
+
+
+def _fact_changes(
+    sa: Doc, sb: Doc, name_similarity: float
+) -> tuple[
+    tuple[tuple[str, str], ...],
+    int,
+    tuple[tuple[str, str], ...],
+    tuple[tuple[int, int], ...],
+]:
+    """`fact_changes`, plus the positions (word of a, word of b) of the changes."""
     keys: Keys = (sa.lower, sb.lower)
     fa, fb = sa.flags, sb.flags
     la, lb = len(fa), len(fb)
@@ -105,10 +152,11 @@ def fact_changes(
     found, inner = scan.found, scan.inner
     # A pair that also appears the other way round is two sentences swapped, not a change.
     seen = {(x.lower(), y.lower()) for x, y in found.values()}
-    changes = [(x, y) for x, y in found.values() if (y.lower(), x.lower()) not in seen]
+    kept = [(at, (x, y)) for at, (x, y) in found.items() if (y.lower(), x.lower()) not in seen]
+    changes = [c for _, c in kept]
     facts = sa.n_facts if la <= lb else sb.n_facts
     inner_names = tuple(c for c in changes if c in inner and not is_number(c[0]))
-    return tuple(changes), facts, inner_names
+    return tuple(changes), facts, inner_names, tuple(at for at, _ in kept)
 
 
 Op = tuple[str, int, int, int, int]  # tag, a0, a1, b0, b1

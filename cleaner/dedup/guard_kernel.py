@@ -35,6 +35,12 @@ FACTS = NUMBER | NAME
 MOVED_MIN_WORDS = 3
 # Moved text is looked for among at most this many unaligned stretches a side.
 MOVED_MAX_STRETCHES = 6
+# In a short text whose facts are all in the other, a changed number counts only with
+# this many equal words right before it and right after it, on both sides: inside the
+# shared text ("with winds of 11 kilometres an hour" for "with winds of 36 kilometres
+# an hour"), not where a moved sentence or a repeated date lines the alignment up by
+# chance ("November 13, 2,012 6:49 AM Where" for "November 13, 2,012 6:33 AM Taking").
+NESTED_NUMBER_CONTEXT = 3
 
 
 @compiled
@@ -415,7 +421,8 @@ def nested_stop(buf, A, B, changes, fl):  # pragma: no cover - compiled
     """Why a short pair whose facts are nested is still two stories, 0 if it is not.
 
     Every fact of one text is in the other, yet the alignment shows a number changed
-    for another, or a name inside the shared text facing a clearly other name
+    for another inside the shared text (`NESTED_NUMBER_CONTEXT` equal words each side),
+    or a name inside the shared text facing a clearly other name
     (`screen_words.other_name`), the first one found elsewhere in the longer text:
     "winds of 11 kilometres" for "winds of 36 kilometres ... the low will fall to 11
     degrees" is another forecast, "Forward Fairbanks scored" for "Forward Underhill
@@ -423,9 +430,22 @@ def nested_stop(buf, A, B, changes, fl):  # pragma: no cover - compiled
     same rule to the Python guard's findings.
     """
     for e in range(len(changes)):
-        if A[3][changes[e, 0]] & NUMBER:
+        x, y = changes[e, 0], changes[e, 1]
+        if A[3][x] & NUMBER and shared_around(A[2], B[2], x, y, NESTED_NUMBER_CONTEXT):
             return SHORT_NUMBER
     return SHORT_NAME if other_inner_name(buf, A, B, changes, fl) else 0
+
+
+@compiled
+def shared_around(ha, hb, x, y, n):  # pragma: no cover - compiled
+    """Whether the `n` words before word x of a equal the `n` before word y of b, and
+    the `n` after them too (`guard.shared_around` on word keys)."""
+    if x < n or y < n or x + n >= len(ha) or y + n >= len(hb):
+        return False
+    for k in range(1, n + 1):  # noqa: SIM110 - a loop numba compiles, no generator
+        if ha[x - k] != hb[y - k] or ha[x + k] != hb[y + k]:
+            return False
+    return True
 
 
 @compiled

@@ -15,7 +15,13 @@ from cleaner.config import DedupConfig
 from cleaner.dedup.align import Alignment, Keys, align, align_fuzzy
 from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.doc import Doc, is_number
-from cleaner.dedup.guard import fact_changes, nested_facts, other_name, template_changes
+from cleaner.dedup.guard import (
+    fact_changes,
+    nested_facts,
+    number_inside_shared,
+    other_name,
+    template_changes,
+)
 from cleaner.dedup.guard_kernel import (
     EXCERPT,
     MANY,
@@ -155,15 +161,15 @@ def check(
     elif nested:
         # Every number and name of one text is in the other, as often: no fact was
         # swapped for another, so this cannot be the same template filled with other
-        # facts. Except in a short text, where a number the alignment shows changed, or
-        # a name inside the shared text facing a clearly other name, is another story
-        # even if it is elsewhere in the other text (`guard_kernel.nested_stop`, which
+        # facts. Except in a short text, where a number changed inside the shared text,
+        # or a name there facing a clearly other name, is another story even if it is
+        # elsewhere in the other text (`guard_kernel.nested_stop`, which
         # the screen applies to the texts it parses: known, and not stopped, means it
         # found none).
         if known is not None or short >= cfg.template_short_tokens:
             return Verdict(True, kind, sim, cont, (), rule)
         changes, facts, inner_names = fact_changes(a, b, cfg.template_name_similarity)
-        if any(is_number(x) for x, _ in changes):
+        if number_inside_shared(a, b, cfg.template_name_similarity):
             stop = SHORT_NUMBER
         elif _other_inner_name(inner_names, cfg):
             stop = SHORT_NAME

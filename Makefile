@@ -34,7 +34,7 @@ bench: $(STAMP)          ## benchmarks (slow; results land in bench/results/)
 	$(BIN)/python -m bench.text_stages
 	$(BIN)/python -m bench.validate_bench
 	nice $(BIN)/python -m bench.dedup_bench --sizes 25000 200000 1000000 --peers-up-to 25000
-	nice $(BIN)/python -m bench.dedup_scaling --base 25000 --copies 1 8 40
+	nice $(BIN)/python -m bench.dedup_scaling --base 25000 --copies 1 8 40 --prefixes 25000 200000 1000000 --repeats 3
 
 lock:                    ## re-resolve and pin every dependency into constraints.txt
 	rm -rf /tmp/cleaner-lock && $(PYTHON) -m venv /tmp/cleaner-lock

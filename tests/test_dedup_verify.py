@@ -132,3 +132,21 @@ def test_a_name_moved_in_a_short_nested_pair_is_read_in_python_outside_latin1() 
     v = _verify(a, b)
     assert not v.duplicate and v.template_changes == (("Moreton", "Calder"),), v.rule
     assert _verify(report.format("Moreton"), a).duplicate  # the scorer in his place
+
+
+def test_a_number_changed_inside_shared_text_of_a_short_nested_pair_in_python() -> None:
+    # The golden forecast pair ("a cut of another forecast whose every figure is somewhere
+    # in this one"), with a town the compiled screen does not parse: the Python guard
+    # stops the wind changed inside the shared text.
+    full = (
+        "Temperatures in Łódź will reach 29 degrees on Friday with winds of 22 kilometres an "
+        "hour, the weather office said. Rain of up to 8 millimetres is expected along the "
+        "coast by Saturday night, and the low will fall to 14 degrees."
+    )
+    cut = full.split(" Rain")[0] + " Rain of up to 8 millimetres"
+    other = cut.replace("winds of 22", "winds of 14")
+    params = ScreenParams.of(DedupConfig())
+    assert screen_one(Doc.of(full).folded, Doc.of(other).folded, params).fact_counts(0) is None
+    v = _verify(full, other)
+    assert not v.duplicate and ("22", "14") in v.template_changes, v.rule
+    assert _verify(full, cut).duplicate  # its own figures: a cut copy

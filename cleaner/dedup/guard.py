@@ -86,23 +86,25 @@ def fact_changes(
     Such a name is inside the shared text, not a cruft line or a rewritten start or end.
     The words are read only where both sides hold a number or a name (`doc.WordFlags`).
     """
-    changes, facts, inner_names, _ = _fact_changes(sa, sb, name_similarity)
+    changes, facts, inner_names, _ = located_fact_changes(sa, sb, name_similarity)
     return changes, facts, inner_names
 
 
-def number_inside_shared(sa: Doc, sb: Doc, name_similarity: float) -> bool:
-    """Whether a number the guard finds changed sits inside the shared text: the
-    `NESTED_NUMBER_CONTEXT` words before it and after it equal on both sides
-    (`guard_kernel.nested_stop`'s test for short texts whose facts are nested).
+def number_inside_shared(sa: Doc, sb: Doc, at: Sequence[tuple[int, int]]) -> bool:
+    """Whether a number changed at one of the positions `at` (word of a, word of b; from
+    `located_fact_changes`) sits inside the shared text: `NESTED_NUMBER_CONTEXT` equal
+    words right before it and right after it on both sides (`guard_kernel.nested_stop`'s
+    test for short texts whose facts are nested).
 
-    >>> number_inside_shared(Doc.of("Heavy rain of 11 mm is expected in Leeds."),
-    ...                      Doc.of("Heavy rain of 36 mm is expected in Leeds, 11 degrees."), 0.75)
+    >>> def inside(a, b):
+    ...     da, db = Doc.of(a), Doc.of(b)
+    ...     return number_inside_shared(da, db, located_fact_changes(da, db, 0.75)[3])
+    >>> inside("Heavy rain of 11 mm is expected in Leeds.",
+    ...        "Heavy rain of 36 mm is expected in Leeds, 11 degrees.")
     True
-    >>> number_inside_shared(Doc.of("At 6:49 AM Where is it"),
-    ...                      Doc.of("At 6:33 AM Taking it on, 49 times"), 0.75)
+    >>> inside("At 6:49 AM Where is it", "At 6:33 AM Taking it on, 49 times")
     False
     """
-    _, _, _, at = _fact_changes(sa, sb, name_similarity)
     keys = (sa.lower, sb.lower)
     n = _NESTED_NUMBER_CONTEXT
     return any(is_number(sa.words[x]) and shared_around(keys, x, y, n) for x, y in at)
@@ -123,7 +125,7 @@ def shared_around(keys: Keys, x: int, y: int, n: int) -> bool:
     return all(ka[x - k] == kb[y - k] and ka[x + k] == kb[y + k] for k in range(1, n + 1))
 
 
-def _fact_changes(
+def located_fact_changes(
     sa: Doc, sb: Doc, name_similarity: float
 ) -> tuple[
     tuple[tuple[str, str], ...],

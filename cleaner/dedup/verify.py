@@ -17,6 +17,7 @@ from cleaner.dedup.codes import PairCodes
 from cleaner.dedup.doc import Doc, is_number
 from cleaner.dedup.guard import (
     fact_changes,
+    located_fact_changes,
     nested_facts,
     number_inside_shared,
     other_name,
@@ -163,13 +164,13 @@ def check(
         # swapped for another, so this cannot be the same template filled with other
         # facts. Except in a short text, where a number changed inside the shared text,
         # or a name there facing a clearly other name, is another story even if it is
-        # elsewhere in the other text (`guard_kernel.nested_stop`, which
-        # the screen applies to the texts it parses: known, and not stopped, means it
-        # found none).
+        # elsewhere in the other text (`guard_kernel.nested_stop`, which the screen
+        # applies to the texts it parses: known, and not stopped, means it found none).
         if known is not None or short >= cfg.template_short_tokens:
             return Verdict(True, kind, sim, cont, (), rule)
-        changes, facts, inner_names = fact_changes(a, b, cfg.template_name_similarity)
-        if number_inside_shared(a, b, cfg.template_name_similarity):
+        found = located_fact_changes(a, b, cfg.template_name_similarity)
+        changes, facts, inner_names, at = found
+        if number_inside_shared(a, b, at):
             stop = SHORT_NUMBER
         elif _other_inner_name(inner_names, cfg):
             stop = SHORT_NAME

@@ -275,28 +275,27 @@ def deduplicate(
         *candidate_arrays(bands, rank, cfg.max_bucket, cfg.bucket_top, 2 * cfg.max_candidates)
     ).agreeing(sketch, n_tok, SlotFloor.of(cfg))
     del sketch
-    # Millions of DocInfos, adjacency entries, Verdicts and reasons, none in a cycle.
-    with acyclic():
-        hist = None
-        if index is not None:
-            hist = _history(index, df, exact, bands, cfg, words, progress)
-        bands = spool_array(bands)  # read again only to save the index
+    hist = None
+    if index is not None:
+        hist = _history(index, df, exact, bands, cfg, words, progress)
+    bands = spool_array(bands)  # read again only to save the index
+    with acyclic():  # a million DocInfos, none in a cycle: see heap.py
         infos = doc_infos(df, n_tok)  # after the candidate search, the stage's peak
 
-        def check(a: Doc, b: Doc) -> Verdict:
-            return verify(a, b, cfg)
+    def check(a: Doc, b: Doc) -> Verdict:
+        return verify(a, b, cfg)
 
-        verifier = PairVerifier(DocStore(words), cfg, progress)
-        inputs = Inputs(
-            infos=infos,
-            order=order,
-            exact=[int(k) for k in exact],
-            pairs=pairs,
-            doc=verifier.one.doc,
-            verify_rows=verifier.telling,
-        )
-        mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)
-        del inputs, infos, verifier, pairs  # words, candidates, DocInfos: not needed any more
+    verifier = PairVerifier(DocStore(words), cfg, progress)
+    inputs = Inputs(
+        infos=infos,
+        order=order,
+        exact=[int(k) for k in exact],
+        pairs=pairs,
+        doc=verifier.one.doc,
+        verify_rows=verifier.telling,
+    )
+    mapping = assign(inputs, hist, check, cfg, cfg.max_candidates)
+    del inputs, infos, verifier, pairs  # words, candidates, DocInfos: not needed any more
     if index is not None and index.size:
         known = index.meta.select("doc_id", pl.col("cluster_id").alias("known_cluster"))
         mapping = (

@@ -157,7 +157,7 @@ class Candidates:
         >>> c.agreeing(s, n_tokens, SlotFloor(2, 0.0, 0.0, 3)).left.tolist()
         [1, 2]
         """
-        if (floor.min_jaccard <= 0 and floor.min_containment <= 0) or len(self.left) == 0:
+        if floor.off or len(self.left) == 0:
             return self
         ok = floor.passing(sketch, self.left, self.right, n_tokens)
         return Candidates(self.left[ok], self.right[ok], self.hits[ok], self.rare[ok])

@@ -68,6 +68,11 @@ class SlotFloor:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"candidate_{name} must be in [0, 1], got {getattr(self, name)}")
 
+    @property
+    def off(self) -> bool:
+        """No floor: every candidate is verified."""
+        return self.min_jaccard <= 0.0 and self.min_containment <= 0.0
+
     @staticmethod
     def of(cfg: DedupConfig) -> SlotFloor:
         return SlotFloor(

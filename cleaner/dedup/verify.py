@@ -168,13 +168,9 @@ def check(
         # applies to the texts it parses: known, and not stopped, means it found none).
         if known is not None or short >= cfg.template_short_tokens:
             return Verdict(True, kind, sim, cont, (), rule)
-        found = located_fact_changes(a, b, cfg.template_name_similarity)
-        changes, facts, inner_names, at = found
-        if number_inside_shared(a, b, at):
-            stop = SHORT_NUMBER
-        elif _other_inner_name(inner_names, cfg):
-            stop = SHORT_NAME
-        else:
+        changes, facts, inner_names, at = located_fact_changes(a, b, cfg.template_name_similarity)
+        stop = _nested_stop(a, b, at, inner_names, cfg)
+        if not stop:
             return Verdict(True, kind, sim, cont, (), rule)
     else:
         # Texts the screen cannot parse (letters outside Latin-1): the guard in Python.
@@ -229,6 +225,21 @@ def _stop(
             p.ints,
         )
     )
+
+
+def _nested_stop(
+    a: Doc,
+    b: Doc,
+    at: tuple[tuple[int, int], ...],
+    inner_names: tuple[tuple[str, str], ...],
+    cfg: DedupConfig,
+) -> int:
+    """Why the template guard stops a short pair whose facts are nested, found by the
+    Python guard (changes at positions `at`): the compiled guard's rule
+    (`guard_kernel.nested_stop`), 0 if it does not stop it."""
+    if number_inside_shared(a, b, at):
+        return SHORT_NUMBER
+    return SHORT_NAME if _other_inner_name(inner_names, cfg) else 0
 
 
 def _other_inner_name(inner_names: tuple[tuple[str, str], ...], cfg: DedupConfig) -> bool:

@@ -39,7 +39,7 @@ def _inputs(
     return Inputs(
         infos=[DocInfo(f"d{k:02d}", True, "s", None, None, 50) for k in range(n)],
         order=np.arange(n, dtype=np.int64),
-        exact=exact,
+        exact=np.array(exact, np.uint64),
         pairs=Candidates(
             np.array([r for r, _ in pairs], np.int32),
             np.array([b for _, b in pairs], np.int32),

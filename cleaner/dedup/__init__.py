@@ -289,7 +289,7 @@ def deduplicate(
     inputs = Inputs(
         infos=infos,
         order=order,
-        exact=[int(k) for k in exact],
+        exact=exact,
         pairs=pairs,
         doc=verifier.one.doc,
         verify_rows=verifier.telling,

@@ -26,8 +26,9 @@ import polars as pl
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.doc import Doc
-from cleaner.dedup.keys import I64
+from cleaner.dedup.keys import I64, U64
 from cleaner.dedup.pairs import Candidates, Told
+from cleaner.dedup.stars import Matches, stars
 from cleaner.dedup.verify import Kind, Verdict
 
 KEEP_RULES = ("complete", "longest", "earliest", "source_priority", "doc_id")
@@ -231,7 +232,7 @@ class Inputs:
 
     infos: Sequence[DocInfo]
     order: I64  # rows, best canonical first (the keep rule)
-    exact: Sequence[int]
+    exact: U64  # exact key of each row (keys.exact_keys)
     pairs: Candidates  # (row, better-ranked row, hits, rare hits)
     doc: Callable[[int], Doc]
     # What verifying many (row a[i], row b[i]) pairs told, spread over workers: the
@@ -248,29 +249,30 @@ def assign(
 ) -> pl.DataFrame:
     """Cluster a batch against itself and history; one mapping row per batch row."""
     n = len(inp.infos)
-    order = inp.order.tolist()
+    order = np.asarray(inp.order, np.int64)
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n)
+    n_tokens = np.fromiter((i.n_tokens for i in inp.infos), np.int64, n)
     dup_of: list[int | None] = [None] * n  # batch row or -1-hist row
     verdict: list[Verdict | None] = [None] * n
     via: list[int | None] = [None] * n  # centre a member was verified against
-    exact_of: dict[int, int] = {}  # exact copy row -> head row of its exact group
-    group_head: dict[int, int] = {}
 
-    # 1. Exact keys and earlier nights' articles: the head of each exact group is verified
-    # against its best history candidates, all heads' at once; the best duplicate wins.
-    heads: list[int] = []
-    for row in order:
-        key = inp.exact[row]
-        if inp.infos[row].n_tokens == 0:
-            continue
-        if hist is not None and key in hist.exact:
+    # 1. Exact keys and earlier nights' articles: the head of each exact group (its
+    # best-ranked row) is verified against its best history candidates, all heads' at
+    # once; the best duplicate wins. A row whose key an earlier night's article has goes
+    # to that article, its group with it.
+    rows = order[n_tokens[order] > 0]
+    keys = inp.exact[rows]
+    if hist is not None and hist.exact:
+        known = np.isin(keys, np.fromiter(hist.exact, np.uint64, len(hist.exact)))
+        for row, key in zip(rows[known].tolist(), keys[known].tolist(), strict=True):
             dup_of[row] = -1 - hist.exact[key]
-        elif key in group_head:
-            exact_of[row] = group_head[key]
-        else:
-            group_head[key] = row
-            heads.append(row)
+        rows, keys = rows[~known], keys[~known]
+    _, first, group = np.unique(keys, return_index=True, return_inverse=True)
+    head_of = rows[first[group.reshape(-1)]]
+    copy = head_of != rows
+    exact_of = dict(zip(rows[copy].tolist(), head_of[copy].tolist(), strict=True))
+    heads = rows[~copy].tolist()  # keep-rule order
     if hist is not None:
         asked: list[tuple[int, int]] = []  # (history row, batch row), each head's best first
         for row in heads:
@@ -292,7 +294,9 @@ def assign(
     # is a templated story: its weaker candidates are more of the same, not checked.
     # A story whose best candidates were all other stories (misses: neither a copy nor a
     # templated look-alike) has no copy among its weaker ones either.
-    edges: dict[int, dict[int, Verdict]] = {}
+    found_a: list[I64] = []
+    found_b: list[I64] = []
+    found: list[Verdict] = []
     templated = np.zeros(n, np.int64)
     missed = np.zeros(n, np.int64)
     stop, miss_stop = cfg.template_stop, cfg.miss_stop
@@ -308,80 +312,60 @@ def assign(
             continue
         told = inp.verify_rows(better, rows, "pairs" if first_round else "more pairs")
         np.add.at(templated, rows[told.stopped], 1)
+        at = np.array([i for i, _ in told.found], np.int64)
         if first_round:
             miss = np.ones(len(rows), bool)
             miss[told.stopped] = False
-            miss[[i for i, _ in told.found]] = False
+            miss[at] = False
             np.add.at(missed, rows[miss], 1)
-        partner_of, row_of = better.tolist(), rows.tolist()
-        for i, found in told.found:
-            o, row = partner_of[i], row_of[i]
-            edges.setdefault(row, {})[o] = found
-            edges.setdefault(o, {})[row] = found
-        del told, partner_of, row_of
+        found_a.append(rows[at])
+        found_b.append(better[at])
+        found += [v for _, v in told.found]
+        del told
+    del all_better, all_rows, nth
+    matched = Matches.of(
+        np.concatenate([np.zeros(0, np.int64), *found_a]),
+        np.concatenate([np.zeros(0, np.int64), *found_b]),
+        found,
+    )
+    del found_a, found_b, found
 
     # 3. Stars: best-connected story first (exact copies count), keep rank breaks ties.
     # Only stories with a verified match are in play: one without stays alone whatever
-    # the order (most of a million stories), so they are not sorted nor looped over.
-    weight: dict[int, int] = {}
-    for head in exact_of.values():
-        weight[head] = weight.get(head, 0) + 1
-    rank_of = rank.tolist()  # Python ints: the loops below look ranks up millions of times
-    centres = sorted(edges, key=lambda r: (-(len(edges[r]) + weight.get(r, 0)), rank_of[r]))
-    cluster_of = [-1] * n
-    members: dict[int, list[int]] = {}
+    # the order (most of a million stories).
+    extra = np.bincount(
+        np.fromiter(exact_of.values(), np.int64, len(exact_of)), minlength=n
+    ).astype(np.int64)
 
     def matches(x: int, y: int) -> bool:
-        if y in edges.get(x, {}):
-            return True
         return verify(inp.doc(x), inp.doc(y)).duplicate
 
     def told_apart(x: int, y: int) -> bool:
         """Whether the template guard finds x and y one template with other facts."""
-        if y in edges.get(x, {}):
-            return False
-        x, y = (x, y) if rank_of[x] < rank_of[y] else (y, x)
+        x, y = (x, y) if rank[x] < rank[y] else (y, x)
         v = verify(inp.doc(x), inp.doc(y))
         return not v.duplicate and bool(v.template_changes)
 
-    for c in centres:
-        if cluster_of[c] >= 0:
-            continue
-        group, longer = [c], list[int]()
-        for o in sorted(edges.get(c, {}), key=rank_of.__getitem__):
-            if cluster_of[o] >= 0:
-                continue
-            if inp.infos[o].n_tokens > inp.infos[c].n_tokens:
-                # o is longer than the centre. A short text found inside two longer ones (a
-                # shared standard lead, a cut templated story) says nothing about whether
-                # the longer ones are one story: one that contains the centre must match
-                # the longer ones already in, and one merely close to it must not be told
-                # apart from them by the template guard (another club's report on the same
-                # template, close to an excerpt of this one).
-                if edges[c][o].kind == "contained":
-                    if not all(matches(e, o) for e in longer):
-                        continue
-                    longer.append(o)
-                elif any(told_apart(e, o) for e in longer):
-                    continue
-            group.append(o)
-        for m in group:
-            cluster_of[m] = c
-        members[c] = group
-    for c, group in members.items():
-        canon = min(group, key=rank_of.__getitem__)
-        for m in group:
-            if m == canon:
-                continue
-            dup_of[m] = canon
-            other = canon if m == c else c
-            verdict[m] = edges[m][other] if other in edges.get(m, {}) else edges[m][c]
-            via[m] = other if other in edges.get(m, {}) else c
-    # Every verified match (two dict entries and a Verdict each, ~0.4 GB per million
-    # stories) is let go before the mapping's million strings are built.
-    edges.clear()
-    members.clear()
-    del all_better, all_rows, nth, better, rows, go
+    star = stars(matched, rank, n_tokens, extra, matches, told_apart)
+    # Each star's canonical is its best-ranked member; a member's verdict is its match
+    # with the centre, the centre's (when it is not the canonical) its match with it.
+    members = np.flatnonzero(star.centre >= 0)
+    centre = star.centre[members]
+    best = np.full(n, n, np.int64)
+    np.minimum.at(best, centre, rank[members])
+    canon = order[best[centre]]
+    dup = members != canon
+    members, centre, canon = members[dup], centre[dup], canon[dup]
+    is_centre = members == centre
+    joined = np.where(is_centre, star.joined_by[canon], star.joined_by[members])
+    against = np.where(is_centre, canon, centre)
+    for m, c, e, w in zip(
+        members.tolist(), canon.tolist(), joined.tolist(), against.tolist(), strict=True
+    ):
+        dup_of[m], verdict[m], via[m] = c, matched.verdicts[e], w
+    # The matches (a Verdict each, ~0.2 GB per million stories) are let go before the
+    # mapping's million strings are built.
+    del matched, star, members, centre, canon, joined, against
     return _mapping(inp, hist, cfg, dup_of, verdict, via, exact_of)
 
 

@@ -43,13 +43,16 @@ MAPPING_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
 }
 
 
+_CLUSTER_PREFIX = "c-"
+
+
 def cluster_id_for(doc_id: str) -> str:
     """Cluster id of a cluster whose first canonical is `doc_id`; kept for good after.
 
     >>> cluster_id_for("3f2a")
     'c-3f2a'
     """
-    return f"c-{doc_id}"
+    return f"{_CLUSTER_PREFIX}{doc_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,11 +382,11 @@ def _mapping(
     exact_of: dict[int, int],
 ) -> pl.DataFrame:
     """Mapping rows (kind, scores, reason) from the cluster decisions."""
-    n = len(inp.infos)
-    kind: list[Kind | None] = [None] * n
-    sim: list[float | None] = [None] * n
-    cont: list[float | None] = [None] * n
-    reason: list[str | None] = [None] * n
+    # Only rows that are a copy or a canonical get these: a dict each, not a list a row.
+    kind: dict[int, Kind | None] = {}
+    sim: dict[int, float] = {}
+    cont: dict[int, float] = {}
+    reason: dict[int, str] = {}
     n_members: dict[int, int] = {}
 
     def info(ref: int) -> DocInfo:
@@ -394,8 +397,7 @@ def _mapping(
             return "canonical kept: accepted on an earlier night"
         return why_kept(inp.infos[ref], inp.infos[row], cfg)
 
-    for row in range(n):
-        ref = dup_of[row]
+    for row, ref in enumerate(dup_of):
         if ref is None:
             continue
         me = inp.infos[row]
@@ -437,33 +439,53 @@ def _mapping(
             if target >= 0:
                 n_members[target] = n_members.get(target, 0) + 1
 
-    def cid(ref: int) -> str:
-        if ref < 0:
-            return hist.cluster_ids[-1 - ref]  # type: ignore[union-attr]
-        return cluster_id_for(inp.infos[ref].doc_id)
-
     for row, cnt in n_members.items():
         reason[row] = f"canonical of {cnt + 1} copies, by keep rule {' > '.join(cfg.keep_rule)}"
     verdict.clear()  # read: ~0.2 GB of Verdicts per million stories can go
-    ids = [i.doc_id for i in inp.infos]
-    by_id = sorted(range(n), key=ids.__getitem__)  # the output order; no sorted copy after
+    return _frame(inp, hist, dup_of, kind, sim, cont, reason)
 
-    def column(name: str, values: list[Any]) -> pl.Series:
-        return pl.Series(name, values, dtype=MAPPING_SCHEMA[name])
 
-    # A column at a time, each Python list let go once polars holds its copy: a million
-    # reasons (~0.2 GB of strings) are never held beside the other columns' objects.
-    columns = [column("reason", [reason[r] for r in by_id])]
-    del reason
-    columns.append(column("similarity", [sim[r] for r in by_id]))
-    columns.append(column("containment", [cont[r] for r in by_id]))
-    columns.append(column("kind", [kind[r] for r in by_id]))
-    del sim, cont, kind
-    refs = [dup_of[r] for r in by_id]
-    heads = [r if d is None else d for r, d in zip(by_id, refs, strict=True)]
-    columns.append(column("cluster_id", [cid(h) for h in heads]))
-    del heads
-    columns.append(column("duplicate_of", [None if d is None else info(d).doc_id for d in refs]))
-    columns.append(column("doc_id", [ids[r] for r in by_id]))
-    del ids
-    return pl.DataFrame(columns).select(list(MAPPING_SCHEMA))
+def _frame(
+    inp: Inputs,
+    hist: History | None,
+    dup_of: list[int | None],
+    kind: dict[int, Kind | None],
+    sim: dict[int, float],
+    cont: dict[int, float],
+    reason: dict[int, str],
+) -> pl.DataFrame:
+    """The mapping as a frame sorted by doc_id; ids and cluster ids gathered by polars."""
+    n = len(inp.infos)
+    ref = np.array([n if d is None else d for d in dup_of], np.int64)  # n: none
+    head = np.where(ref == n, np.arange(n), ref)  # the canonical a row's cluster is named by
+    ids = pl.Series("doc_id", [i.doc_id for i in inp.infos], pl.Utf8)
+    ids_or_null = ids.extend_constant(None, 1)  # row n: no duplicate_of
+    frame = pl.DataFrame(
+        [
+            ids,
+            (_CLUSTER_PREFIX + ids.gather(np.maximum(head, 0))).alias("cluster_id"),
+            ids_or_null.gather(np.maximum(ref, 0)).alias("duplicate_of"),
+            _sparse("kind", n, kind),
+            _sparse("similarity", n, sim),
+            _sparse("containment", n, cont),
+            _sparse("reason", n, reason),
+        ]
+    )
+    earlier = np.flatnonzero(ref < 0)  # copies of an earlier night's article
+    if len(earlier):
+        assert hist is not None, "a reference to an earlier night without its index"
+        old = (-1 - ref[earlier]).tolist()
+        frame = frame.with_columns(
+            frame["cluster_id"].scatter(earlier, [hist.cluster_ids[h] for h in old]),
+            frame["duplicate_of"].scatter(earlier, [hist.info(h).doc_id for h in old]),
+        )
+    return frame.sort("doc_id", maintain_order=True).select(list(MAPPING_SCHEMA))
+
+
+def _sparse(name: str, n: int, values: dict[int, Any]) -> pl.Series:
+    """A column of n rows, null but at the rows `values` has."""
+    dtype = MAPPING_SCHEMA[name]
+    column = pl.repeat(None, n, dtype=dtype, eager=True).alias(name)
+    if values:
+        column = column.scatter(list(values), pl.Series(name, list(values.values()), dtype))
+    return column

@@ -26,6 +26,7 @@ import polars as pl
 
 from cleaner.config import DedupConfig
 from cleaner.dedup.doc import Doc
+from cleaner.dedup.heap import acyclic
 from cleaner.dedup.keys import I64, U64
 from cleaner.dedup.pairs import Candidates, Told
 from cleaner.dedup.stars import Matches, stars
@@ -349,7 +350,8 @@ def assign(
         v = verify(inp.doc(x), inp.doc(y))
         return not v.duplicate and bool(v.template_changes)
 
-    star = stars(matched, rank, n_tokens, extra, matches, told_apart)
+    with acyclic():  # its checks would each walk the batch's million objects: heap.py
+        star = stars(matched, rank, n_tokens, extra, matches, told_apart)
     # Each star's canonical is its best-ranked member; a member's verdict is its match
     # with the centre, the centre's (when it is not the canonical) its match with it.
     members = np.flatnonzero(star.centre >= 0)

@@ -12,6 +12,7 @@ import numpy as np
 from cleaner.dedup.jit import compiled
 
 _HIGH = 1 << 31  # keys at or above it sort after all the others
+RANK = np.int64(0x7FFFFFFF)  # the rank bits of a packed bucket entry (`buckets`)
 
 
 @compiled
@@ -51,9 +52,11 @@ def fill_entries(keys, order, out, n_low):  # pragma: no cover - compiled
 def buckets(entries, max_bucket, bucket_top):  # pragma: no cover - compiled
     """The entries of buckets of two or more, from sorted `key << 32 | rank` entries.
 
-    Per such entry: its rank, its bucket's first position, its partners' count (the
-    members before it, at most `bucket_top` in a bucket of more than `max_bucket`),
-    whether its bucket is small; and the positions of the entries with partners.
+    Per such entry one int64, `start << 32 | small << 31 | rank` (`RANK` masks the
+    rank): its bucket's first position and whether the bucket is small. The entry's
+    partners are the members before it, at most `bucket_top` in a bucket of more than
+    `max_bucket` (`partners`). One word, so pairing an entry costs one random read, not
+    one per field. Also the positions of the entries with partners.
     """
     m = len(entries)
     kept = 0
@@ -63,29 +66,33 @@ def buckets(entries, max_bucket, bucket_top):  # pragma: no cover - compiled
         if j - i > 1:
             kept += j - i
         i = j
-    r = np.empty(kept, np.int32)
-    start = np.empty(kept, np.int32)
-    count = np.empty(kept, np.int32)
-    small = np.empty(kept, np.bool_)
+    packed = np.empty(kept, np.int64)
     has = np.empty(kept, np.int32)
     out = h = i = 0
     while i < m:
         j = bucket_end(entries, i)
         size = j - i
         if size > 1:
-            cap = bucket_top if size > max_bucket else size
+            small = np.int64(1) if size <= max_bucket else np.int64(0)
             for t in range(size):
-                c = min(t, cap)
-                r[out + t] = entries[i + t] & np.uint64(0xFFFFFFFF)
-                start[out + t] = out
-                count[out + t] = c
-                small[out + t] = size <= max_bucket
-                if c > 0:
+                rank = np.int64(entries[i + t] & np.uint64(0xFFFFFFFF))
+                packed[out + t] = (np.int64(out) << 32) | (small << 31) | rank
+                if t > 0:
                     has[h] = out + t
                     h += 1
             out += size
         i = j
-    return r, start, count, small, has[:h]
+    return packed, has[:h]
+
+
+@compiled
+def partners(packed, e, bucket_top):  # pragma: no cover - compiled
+    """(rank, first partner's position, partners' count, small bucket) of entry e."""
+    p = packed[e]
+    start = p >> 32
+    small = (p >> 31) & 1
+    t = e - start
+    return p & RANK, start, t if small else min(t, bucket_top), small
 
 
 @compiled
@@ -99,40 +106,39 @@ def bucket_end(entries, i):  # pragma: no cover - compiled
 
 
 @compiled
-def by_chunk(entries, row, chunk, n_groups):  # pragma: no cover - compiled
-    """`entries` stably grouped by `row[entry] // chunk` (a counting sort), and the
-    groups' bounds."""
+def by_chunk(entries, row, mask, chunk, n_groups):  # pragma: no cover - compiled
+    """`entries` stably grouped by `(row[entry] & mask) // chunk` (a counting sort), and
+    the groups' bounds."""
     bounds = np.zeros(n_groups + 1, np.int64)
     for e in entries:
-        bounds[row[e] // chunk + 1] += 1
+        bounds[(row[e] & mask) // chunk + 1] += 1
     for g in range(n_groups):
         bounds[g + 1] += bounds[g]
     at = bounds[:-1].copy()
     out = np.empty_like(entries)
     for e in entries:
-        g = row[e] // chunk
+        g = (row[e] & mask) // chunk
         out[at[g]] = e
         at[g] += 1
     return out, bounds
 
 
 @compiled
-def pack_pairs(r, start, count, small, sel, base):  # pragma: no cover - compiled
+def pack_pairs(packed, sel, base, bucket_top):  # pragma: no cover - compiled
     """Each partner occurrence of the entries `sel` as `(left - base) << 33 | right << 1
-    | rare` (`lsh._best_packed`): an entry's partners are the `count` members from its
-    bucket's `start`; a row with the same key in two bands is not its own partner."""
+    | rare` (`lsh._best_packed`); entries as `buckets` packs them. A row with the same
+    key in two bands is not its own partner."""
     total = 0
     for e in sel:
-        total += count[e]
+        total += partners(packed, e, bucket_top)[2]
     out = np.empty(total, np.int64)
     k = 0
     for e in sel:
-        left = np.int64(r[e])
-        flag = np.int64(1) if small[e] else np.int64(0)
-        for t in range(count[e]):
-            right = np.int64(r[start[e] + t])
+        left, start, count, small = partners(packed, e, bucket_top)
+        for t in range(count):
+            right = packed[start + t] & RANK
             if right < left:
-                out[k] = ((left - base) << 33) | (right << 1) | flag
+                out[k] = ((left - base) << 33) | (right << 1) | small
                 k += 1
     return out[:k]
 

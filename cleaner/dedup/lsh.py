@@ -19,6 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from cleaner.dedup.buckets import (
+    RANK,
     buckets,
     by_chunk,
     count_entries,
@@ -299,9 +300,14 @@ def _best_packed(
 
 
 def _grouped(
-    entries: npt.NDArray[IntT], row: npt.NDArray[np.integer], chunk: int, n_groups: int
+    entries: npt.NDArray[IntT],
+    row: npt.NDArray[np.integer],
+    chunk: int,
+    n_groups: int,
+    mask: int = -1,
 ) -> tuple[npt.NDArray[IntT], I64]:
-    """`entries` stably reordered by chunk of their row, and each chunk's bounds.
+    """`entries` stably reordered by chunk of their row (`row[e] & mask`), and each
+    chunk's bounds.
 
     A linear, stable counting sort. The reordered entries replace the entries plus an
     int64 order of the same length: with int32 entries at a million stories that is about
@@ -312,26 +318,23 @@ def _grouped(
     ([1, 0, 2], [0, 1, 3])
     """
     return by_chunk(  # type: ignore[no-any-return]
-        frozen(entries, entries.dtype.type), frozen(row, row.dtype.type), chunk, n_groups
+        frozen(entries, entries.dtype.type),
+        frozen(row, row.dtype.type),
+        np.int64(mask),
+        chunk,
+        n_groups,
     )
 
 
 def _partner_pairs(
-    r: npt.NDArray[np.int32],
-    start: npt.NDArray[np.int32],
-    count: npt.NDArray[np.int32],
-    small: npt.NDArray[np.bool_],
-    has: npt.NDArray[np.int32],
-    bounds: I64,
-    per_row: int | None,
-    chunk: int,
+    packed: I64, has: npt.NDArray[np.int32], bounds: I64, per_row: int | None, chunk: int, top: int
 ) -> list[tuple[I64, I64, I64, I64]]:
     """Each chunk's (left, right, hits, rare) in rank codes: an entry pairs with the
-    `count` members before it in its bucket (from `start`), best `per_row` per left."""
+    members before it in its bucket (`buckets.partners`), best `per_row` per left."""
 
     def block(g: int) -> tuple[I64, I64, I64, I64]:
         sel = has[bounds[g] : bounds[g + 1]]
-        pair = pack_pairs(r, start, count, small, sel, g * chunk)
+        pair = pack_pairs(packed, sel, g * chunk, top)
         return _best_packed(pair, per_row, g * chunk, chunk)
 
     with ThreadPoolExecutor(_THREADS) as pool:  # numpy sorts release the GIL
@@ -406,16 +409,16 @@ def candidate_arrays(
         raise ValueError("candidate_arrays handles fewer than 2**31 (row, band) entries")
     rank = np.asarray(rank, np.int64)
     entries = _sorted_entries(keys, rank)
-    # Per entry of a bucket of two or more (int32: entries < 2**31): its rank (ascending
-    # inside a bucket), its bucket's start, its partners: the better-ranked members
-    # before it, or only the bucket's top ones in a big bucket. Most keys are
+    # Per entry of a bucket of two or more, one int64: its rank (ascending inside a
+    # bucket), its bucket's start and size class; its partners are the better-ranked
+    # members before it, or only the bucket's top ones in a big bucket. Most keys are
     # singletons: they are dropped here.
-    r, start, count, small, has = buckets(frozen(entries, np.uint64), max_bucket, bucket_top)
+    packed, has = buckets(frozen(entries, np.uint64), max_bucket, bucket_top)
     del entries
     # Entries with partners, grouped by chunk of rows.
-    has, bounds = _grouped(has, r, chunk, -(-n // chunk))
-    parts = _partner_pairs(r, start, count, small, has, bounds, per_row, chunk)
-    del r, start, count, small, has  # ~1 GB per million stories
+    has, bounds = _grouped(has, packed, chunk, -(-n // chunk), int(RANK))
+    parts = _partner_pairs(packed, has, bounds, per_row, chunk, bucket_top)
+    del packed, has  # ~0.55 GB per million stories
     by_rank = np.empty(n, np.int32)
     by_rank[rank] = np.arange(n, dtype=np.int32)
 

@@ -134,6 +134,8 @@ def stars(
         at = _walk(at, *args, centre, joined_by)
         if at == len(centres):
             return Stars(centre, joined_by)
+        # The walk stopped at a centre whose rule needs a pair that is no match: settle
+        # it here as the walk would, asking the verifier, and let the walk go on after it.
         c = int(centres[at])
         group, longer = [(c, -1)], list[int]()
         for k in range(int(indptr[c]), int(indptr[c + 1])):

@@ -2,9 +2,12 @@
 
 `cluster.assign` verifies the candidate pairs; this module groups the matches into
 stars (`cluster` says why stars): the best-connected story first becomes a centre and
-takes its matches that no centre took before, in keep-rule order. A longer story joins
-only if it matches the longer members already in (when it contains the centre) or is
-not told apart from them by the template guard (otherwise).
+takes its matches that no centre took before, in keep-rule order. A story longer than
+the centre joins only if it matches the longer members already in (when it contains
+the centre) or is not told apart from them by the template guard (otherwise): a short
+text found inside two longer ones (a shared standard lead, a cut templated story) says
+nothing about whether the longer ones are one story, and another club's report on the
+same template can be close to an excerpt of this one.
 
 A million stories give about a million matches. As dicts of dicts they cost ~0.4 GB
 and seconds of scattered lookups that grow faster than the batch; here they are two

@@ -21,7 +21,10 @@ pass so the box's drift does not fall on one size; the medians are reported. Bes
 wall and CPU time per story, each run splits its wall time in two: the verification of
 candidate pairs (`PairVerifier.telling`), per verified pair, and the rest, per story. A
 cost linear in the stories and in the pairs verified keeps both flat while the pairs per
-story follow the corpus's density. One JSON line per run, then a Markdown table.
+story follow the corpus's density. It also counts the candidate search's work a story:
+partner occurrences (two stories in one bucket, once per band they share; each story
+has at most 84 bands and 15 partners a band) and the distinct pairs proposed (at most
+2 x `max_candidates`). One JSON line per run, then a Markdown table.
 Results are recorded by hand in bench/results/dedup.md.
 """
 
@@ -128,12 +131,30 @@ def one(path: Path) -> dict[str, object]:
     pairs, pairs verified, accuracy."""
     import tempfile
 
+    import cleaner.dedup as dedup
     from cleaner.config import DedupConfig
-    from cleaner.dedup import pairs
+    from cleaner.dedup import lsh, pairs
     from cleaner.dedup.tools import dedup_parquet
 
     verified, verifying = [0], [0.0]
     telling = pairs.PairVerifier.telling
+    # The candidate search's work: partner occurrences (a story and a better-ranked story
+    # in one bucket, once per shared band), and the distinct pairs it proposes.
+    occurrences: list[int] = []  # appended from the search's two threads
+    proposed = [0]
+    pack, search = lsh.pack_pairs, dedup.candidate_arrays
+
+    def packed(*args: object) -> object:
+        out = pack(*args)
+        occurrences.append(len(out))
+        return out
+
+    def searched(*args: object, **kw: object) -> object:
+        out = search(*args, **kw)
+        proposed[0] += len(out[0])
+        return out
+
+    lsh.pack_pairs, dedup.candidate_arrays = packed, searched
 
     def counted(self: pairs.PairVerifier, a: object, b: object, stage: str = "pairs") -> object:
         verified[0] += len(a)  # type: ignore[arg-type]
@@ -164,6 +185,8 @@ def one(path: Path) -> dict[str, object]:
         "wall_s": round(wall, 2),
         "us_per_story": round(wall / n * 1e6, 1),
         "cpu_us_per_story": round(cpu / n * 1e6, 1),
+        "occurrences_per_story": round(sum(occurrences) / n, 1),
+        "proposed_per_story": round(proposed[0] / n, 2),
         "pairs_per_story": round(verified[0] / n, 3),
         "us_per_story_outside_verification": outside,
         "us_per_verified_pair": per_pair,
@@ -219,16 +242,18 @@ def main() -> None:
             runs[name].append(row)
     print()
     print(
-        "| corpus | docs | wall s | µs per story | CPU µs per story | pairs per story "
+        "| corpus | docs | wall s | µs per story | CPU µs per story "
+        "| candidate occurrences per story | pairs proposed per story | pairs per story "
         "| µs per story outside verification | µs per verified pair | F1 "
         "| templated false merges | PSS MB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, _ in files:
         r = medians(runs[name])
         print(
             f"| {name} | {r['docs']} | {r['wall_s']} | {r['us_per_story']} | "
-            f"{r['cpu_us_per_story']} | {r['pairs_per_story']} | "
+            f"{r['cpu_us_per_story']} | {r['occurrences_per_story']} | "
+            f"{r['proposed_per_story']} | {r['pairs_per_story']} | "
             f"{r['us_per_story_outside_verification']} | {r['us_per_verified_pair']} | "
             f"{r['f1']} | {r['template_false_merges']} | {r['peak_tree_pss_mb']} |"
         )

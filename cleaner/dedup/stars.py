@@ -37,12 +37,13 @@ PairCheck = Callable[[int, int], bool]
 class Matches:
     """The verified matches of a batch: rows a[i] and b[i] are copies, as verdicts[i] says.
 
-    Each pair of rows is listed once.
+    Each pair of rows is listed once; `keys` are the pairs' keys (`is_match`), sorted.
     """
 
     a: I64
     b: I64
     verdicts: Sequence[Verdict]
+    keys: I64
 
     @staticmethod
     def of(a: I64, b: I64, verdicts: Sequence[Verdict]) -> Matches:
@@ -54,17 +55,20 @@ class Matches:
         ([1, 2], [3, 0], ['contained', 'near'])
         """
         a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
-        key = _pair_key(a, b)
-        _, last = np.unique(key[::-1], return_index=True)
+        key = (np.minimum(a, b) << 32) | np.maximum(a, b)  # one per unordered pair
+        keys, last = np.unique(key[::-1], return_index=True)
         keep = np.sort(len(key) - 1 - last)
         if len(keep) == len(key):
-            return Matches(a, b, list(verdicts))
-        return Matches(a[keep], b[keep], [verdicts[i] for i in keep.tolist()])
+            return Matches(a, b, list(verdicts), keys)
+        return Matches(a[keep], b[keep], [verdicts[i] for i in keep.tolist()], keys)
 
 
-def _pair_key(a: I64, b: I64) -> I64:
-    """One int64 per unordered pair of rows (rows < 2**31)."""
-    return (np.minimum(a, b) << 32) | np.maximum(a, b)
+@compiled
+def is_match(keys, x, y):  # pragma: no cover - compiled
+    """Whether rows x and y are a match, by the sorted pair keys of `Matches`."""
+    pair = (min(x, y) << 32) | max(x, y)
+    at = np.searchsorted(keys, pair)
+    return at < len(keys) and keys[at] == pair
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def stars(
     rows = np.flatnonzero(degree)
     centres = rows[np.lexsort((rank[rows], -(degree[rows] + extra[rows])))]
     contained = np.array([v.kind == "contained" for v in m.verdicts], np.bool_)
-    keys = np.sort(_pair_key(m.a, m.b))
+    keys = frozen(m.keys, np.int64)
     width = int(degree.max()) + 1  # a centre and its matches
     args = (
         frozen(centres, np.int64),
@@ -123,14 +127,9 @@ def stars(
         frozen(edge, np.int64),
         frozen(n_tokens, np.int64),
         frozen(contained, np.bool_),
-        frozen(keys, np.int64),
+        keys,
         np.empty((3, width), np.int64),  # the walk's scratch: a centre's group so far
     )
-
-    def is_match(x: int, y: int) -> bool:
-        k = (min(x, y) << 32) | max(x, y)
-        at = int(np.searchsorted(keys, k))
-        return at < len(keys) and int(keys[at]) == k
 
     at = 0
     while True:
@@ -147,10 +146,10 @@ def stars(
                 continue
             if n_tokens[o] > n_tokens[c]:
                 if contained[edge[k]]:
-                    if not all(is_match(e, o) or matches(e, o) for e in longer):
+                    if not all(is_match(keys, e, o) or matches(e, o) for e in longer):
                         continue
                     longer.append(o)
-                elif any(not is_match(e, o) and told_apart(e, o) for e in longer):
+                elif any(not is_match(keys, e, o) and told_apart(e, o) for e in longer):
                     continue
             group.append((o, int(edge[k])))
         for o, e in group:
@@ -181,10 +180,7 @@ def _walk(
                 continue
             if n_tokens[o] > n_tokens[c]:
                 for t in range(n_longer):
-                    e = longer[t]
-                    pair = (min(e, o) << 32) | max(e, o)
-                    at = np.searchsorted(keys, pair)
-                    if at == len(keys) or keys[at] != pair:
+                    if not is_match(keys, longer[t], o):
                         handed = True
                         break
                 if handed:
